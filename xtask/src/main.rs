@@ -1,1 +1,98 @@
-fn main() {}
+//! `cargo xtask`: the one entry point for set-up and chores (the matklad pattern).
+//!
+//! * `cargo xtask demo`: install what is missing, build, serve the app, print sample codes.
+//! * `cargo xtask test`: install what is missing, then every check CI runs.
+//! * `cargo xtask bench <area>`: run a benchmark and print its figure lines.
+//! * `cargo xtask setup`: only install the tools.
+
+mod bench;
+mod demo;
+mod setup;
+mod shell;
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+
+const USAGE: &str = "usage: cargo xtask <demo | test | bench <area> | setup>
+  demo          install, build and serve the web app locally; prints its URL and sample codes
+  test          install what is missing, then fmt, clippy, all tests, wasm32 build, trunk build
+  bench core    Criterion benchmarks of parse, verify and sign; prints `core-* ns/code` lines
+  setup         install the tools only (wasm32 target, trunk, wasm-bindgen, wasm-opt)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[&str]) -> Result<()> {
+    shell::enter_workspace_root()?;
+    match args {
+        ["demo", rest @ ..] => demo::run(rest),
+        ["test"] => test(),
+        ["bench", area, rest @ ..] => bench::run(area, rest),
+        ["setup"] => setup::ensure_web_tools(),
+        ["help" | "--help" | "-h"] | [] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => bail!("unknown command {:?}\n{USAGE}", args.join(" ")),
+    }
+}
+
+/// Everything CI checks, in the order that fails fastest.
+fn test() -> Result<()> {
+    setup::ensure_web_tools()?;
+    shell::step("format", "cargo", &["fmt", "--all", "--check"])?;
+    shell::step(
+        "clippy (native)",
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    shell::step(
+        "clippy (web app, wasm32)",
+        "cargo",
+        &[
+            "clippy",
+            "--package",
+            "tracecode-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    shell::step("tests", "cargo", &["test", "--workspace", "--locked"])?;
+    shell::step(
+        "core builds for wasm32",
+        "cargo",
+        &[
+            "build",
+            "--package",
+            "tracecode-core",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--locked",
+        ],
+    )?;
+    shell::step("web app release build", "trunk", &["build", "--release"])?;
+    println!("xtask test: all checks passed");
+    Ok(())
+}

@@ -171,7 +171,9 @@ impl Assessment {
 pub fn region_flag(code: &VerifiedCode, scan_region: Option<RegionCode>) -> Option<Flag> {
     let signed = code.code().data.region;
     let scanned = scan_region?;
-    signed.is_disjoint(scanned).then_some(Flag::RegionMismatch { signed, scanned })
+    signed
+        .is_disjoint(scanned)
+        .then_some(Flag::RegionMismatch { signed, scanned })
 }
 
 /// What can be said with no registry: the region check, and that the rest is pending.

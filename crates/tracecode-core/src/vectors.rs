@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 use crate::code::{Code, CodeData, Host};
 use crate::fields::{Gtin, KeyId, Lot, ProductionDay, RegionCode, Serial};
 use crate::trust::{
-    GtinPrefix, IssuerKey, KeyStatus, LotRevocation, PublicKey, SerialRevocation,
-    SignedTrustList, TrustList, TrustListDocument, TRUST_LIST_FORMAT,
+    GtinPrefix, IssuerKey, KeyStatus, LotRevocation, PublicKey, SerialRevocation, SignedTrustList,
+    TrustList, TrustListDocument, TRUST_LIST_FORMAT,
 };
 use crate::verify::Verdict;
 
@@ -146,7 +146,14 @@ pub fn vectors() -> Vec<Vector> {
             expected,
         }
     };
-    let genuine = data("06901234567892", Some("L2611A"), 1_234_567_890_123_456_789, 1, "310000", "2026-11-02");
+    let genuine = data(
+        "06901234567892",
+        Some("L2611A"),
+        1_234_567_890_123_456_789,
+        1,
+        "310000",
+        "2026-11-02",
+    );
     // One digit of the serial changed after signing.
     let tampered_text = signed(&genuine, &ISSUER_1_SEED)
         .url()
@@ -156,7 +163,13 @@ pub fn vectors() -> Vec<Vector> {
         .url()
         .replace("/01/06901234567892", "/01/06901234567893");
     vec![
-        made("genuine", "active key 1, with lot, province-level region", genuine.clone(), ISSUER_1_SEED, Verdict::Genuine),
+        made(
+            "genuine",
+            "active key 1, with lot, province-level region",
+            genuine.clone(),
+            ISSUER_1_SEED,
+            Verdict::Genuine,
+        ),
         made(
             "genuine-no-lot",
             "active key 1, no lot, county-level region, largest serial",
@@ -175,41 +188,77 @@ pub fn vectors() -> Vec<Vector> {
         made(
             "unknown-issuer",
             "signed by a key that claims id 9, which the trust list does not name",
-            data("06901234567892", Some("L2611A"), 7_700_000_000_000_000_001, 9, "310000", "2026-11-02"),
+            data(
+                "06901234567892",
+                Some("L2611A"),
+                7_700_000_000_000_000_001,
+                9,
+                "310000",
+                "2026-11-02",
+            ),
             UNLISTED_SEED,
             Verdict::UnknownIssuer,
         ),
         made(
             "revoked-key",
             "key 2, revoked for production days from 2025-06-01, signing a unit of 2025-07-01",
-            data("06901234567892", Some("L2507B"), 5_550_000_000_000_000_005, 2, "330100", "2025-07-01"),
+            data(
+                "06901234567892",
+                Some("L2507B"),
+                5_550_000_000_000_000_005,
+                2,
+                "330100",
+                "2025-07-01",
+            ),
             ISSUER_2_SEED,
             Verdict::Revoked,
         ),
         made(
             "revoked-serial",
             "a serial the trust list revokes (stolen label roll)",
-            data("06901234567892", Some("L2611A"), 4_000_000_000_000_000_003, 1, "310000", "2026-11-02"),
+            data(
+                "06901234567892",
+                Some("L2611A"),
+                4_000_000_000_000_000_003,
+                1,
+                "310000",
+                "2026-11-02",
+            ),
             ISSUER_1_SEED,
             Verdict::Revoked,
         ),
         made(
             "revoked-lot",
             "a lot the trust list revokes",
-            data("06901234567892", Some("L2603X"), 6_100_000_000_000_000_007, 1, "110000", "2026-03-15"),
+            data(
+                "06901234567892",
+                Some("L2603X"),
+                6_100_000_000_000_000_007,
+                1,
+                "110000",
+                "2026-03-15",
+            ),
             ISSUER_1_SEED,
             Verdict::Revoked,
         ),
         made(
             "outside-window",
             "key 1 (valid from 2025-01-01) signing a unit of 2024-06-01",
-            data("06901234567892", Some("L2406A"), 8_800_000_000_000_000_008, 1, "310000", "2024-06-01"),
+            data(
+                "06901234567892",
+                Some("L2406A"),
+                8_800_000_000_000_000_008,
+                1,
+                "310000",
+                "2024-06-01",
+            ),
             ISSUER_1_SEED,
             Verdict::OutsideKeyWindow,
         ),
         Vector {
             name: "malformed",
-            description: "the genuine code with its GTIN check digit changed: the gtin field is at fault",
+            description:
+                "the genuine code with its GTIN check digit changed: the gtin field is at fault",
             data: None,
             signer_seed: None,
             text: malformed_text,

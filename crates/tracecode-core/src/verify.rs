@@ -183,7 +183,10 @@ impl fmt::Display for Rejection {
             Self::Tampered { .. } => f.write_str("the signature does not match the code's data"),
             Self::Revoked { revocation, .. } => match revocation {
                 Revocation::Key { cutoff, reason } => {
-                    write!(f, "issuer key revoked for units made from {cutoff}: {reason}")
+                    write!(
+                        f,
+                        "issuer key revoked for units made from {cutoff}: {reason}"
+                    )
                 }
                 Revocation::Serial { reason } => write!(f, "this unit is revoked: {reason}"),
                 Revocation::Lot { reason } => write!(f, "this lot is revoked: {reason}"),
@@ -237,8 +240,8 @@ pub fn verify(
         &code.signature,
     )
     .map_err(|_| Rejection::Tampered {
-            key_id: data.key_id,
-        })?;
+        key_id: data.key_id,
+    })?;
 
     if let Some(revocation) = revocation(code, key, trust) {
         return Err(Rejection::Revoked {
@@ -248,7 +251,9 @@ pub fn verify(
     }
     let tomorrow = ProductionDay::from_date(now.date().next_day().unwrap_or(now.date()))
         .unwrap_or(ProductionDay::from_days(u16::MAX));
-    let valid_until = key.valid_until.map_or(tomorrow, |until| until.min(tomorrow));
+    let valid_until = key
+        .valid_until
+        .map_or(tomorrow, |until| until.min(tomorrow));
     if data.day < key.valid_from || data.day > valid_until {
         return Err(Rejection::OutsideKeyWindow {
             code: Box::new(code.clone()),
@@ -292,9 +297,11 @@ fn revocation(code: &Code, key: &IssuerKey, trust: &TrustList) -> Option<Revocat
         });
     }
     let lot = data.lot.as_ref()?;
-    trust.lot_revocation(data.gtin, lot).map(|r| Revocation::Lot {
-        reason: r.reason.clone(),
-    })
+    trust
+        .lot_revocation(data.gtin, lot)
+        .map(|r| Revocation::Lot {
+            reason: r.reason.clone(),
+        })
 }
 
 /// Reads a scanned or typed text and verifies it: every verdict, `NotOurCode` and

@@ -35,7 +35,9 @@ fn accepts(key: &[u8], msg: &[u8], sig: &[u8]) -> bool {
 
 #[test]
 fn wycheproof_all_151_agree() {
-    let Some(doc) = load("wycheproof_ed25519_test.json") else { return };
+    let Some(doc) = load("wycheproof_ed25519_test.json") else {
+        return;
+    };
     let (mut agreed, mut total, mut valid) = (0, 0, 0);
     let mut disagreements = Vec::new();
     for group in doc["testGroups"].as_array().expect("testGroups") {
@@ -53,17 +55,26 @@ fn wycheproof_all_151_agree() {
     }
     eprintln!("wycheproof_ed25519_test.json: {agreed}/{total} agree ({valid} valid)");
     assert_eq!(total, 151, "the file holds 151 tests");
-    assert!(disagreements.is_empty(), "disagree on tcIds {disagreements:?}");
+    assert!(
+        disagreements.is_empty(),
+        "disagree on tcIds {disagreements:?}"
+    );
 }
 
 #[test]
 fn speccheck_all_12_agree_with_the_strict_row() {
-    let Some(cases) = load("speccheck_cases.json") else { return };
-    let Some(derived) = load("dalek-2.2.0_verify_results.json") else { return };
+    let Some(cases) = load("speccheck_cases.json") else {
+        return;
+    };
+    let Some(derived) = load("dalek-2.2.0_verify_results.json") else {
+        return;
+    };
     let cases = cases.as_array().expect("array");
     // The strict row of SOURCES.md's table: only case 3 (mixed-order A and R, cofactorless
     // equation holds) is accepted.
-    let strict_row = [false, false, false, true, false, false, false, false, false, false, false, false];
+    let strict_row = [
+        false, false, false, true, false, false, false, false, false, false, false, false,
+    ];
     assert_eq!(cases.len(), 12);
     let mut agreed = 0;
     for (i, case) in cases.iter().enumerate() {
@@ -73,7 +84,10 @@ fn speccheck_all_12_agree_with_the_strict_row() {
             &bytes(&case["signature"]),
         );
         let recorded = derived["speccheck_cases.json"][i]["verify_strict"] == "accept";
-        assert_eq!(recorded, strict_row[i], "case {i}: SOURCES table and derived file differ");
+        assert_eq!(
+            recorded, strict_row[i],
+            "case {i}: SOURCES table and derived file differ"
+        );
         assert_eq!(got, strict_row[i], "speccheck case {i}");
         agreed += 1;
     }
@@ -82,11 +96,18 @@ fn speccheck_all_12_agree_with_the_strict_row() {
 
 #[test]
 fn cctv_all_914_agree_with_the_flag_rule() {
-    let Some(vectors) = load("cctv_ed25519vectors.json") else { return };
+    let Some(vectors) = load("cctv_ed25519vectors.json") else {
+        return;
+    };
     let vectors = vectors.as_array().expect("array");
     // Strict verification rejects small-order A or R (weak-key forgery), non-canonical R, and
     // signatures that only verify with the cofactored equation (low-order residue).
-    let rejecting = ["low_order_A", "low_order_R", "non_canonical_R", "low_order_residue"];
+    let rejecting = [
+        "low_order_A",
+        "low_order_R",
+        "non_canonical_R",
+        "low_order_residue",
+    ];
     let (mut agreed, mut accepted) = (0, 0);
     let mut disagreements = Vec::new();
     for v in vectors {
@@ -104,8 +125,14 @@ fn cctv_all_914_agree_with_the_flag_rule() {
             disagreements.push(v["number"].clone());
         }
     }
-    eprintln!("cctv_ed25519vectors.json: {agreed}/{} agree ({accepted} accepted)", vectors.len());
+    eprintln!(
+        "cctv_ed25519vectors.json: {agreed}/{} agree ({accepted} accepted)",
+        vectors.len()
+    );
     assert_eq!(vectors.len(), 914);
-    assert!(disagreements.is_empty(), "disagree on numbers {disagreements:?}");
+    assert!(
+        disagreements.is_empty(),
+        "disagree on numbers {disagreements:?}"
+    );
     assert_eq!(accepted, 43, "the recorded verify_strict run accepted 43");
 }

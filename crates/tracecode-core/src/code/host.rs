@@ -58,9 +58,8 @@ impl FromStr for Host {
         {
             return Err(HostError::Character(c));
         }
-        let label_ok = |l: &str| {
-            (1..=63).contains(&l.len()) && !l.starts_with('-') && !l.ends_with('-')
-        };
+        let label_ok =
+            |l: &str| (1..=63).contains(&l.len()) && !l.starts_with('-') && !l.ends_with('-');
         if name.len() > 253 || !name.split('.').all(label_ok) {
             return Err(HostError::Name(name.to_owned()));
         }
@@ -96,14 +95,29 @@ mod tests {
     #[test]
     fn lowercases_and_checks() {
         assert_eq!("V.Brand.CN".parse::<Host>().unwrap().as_str(), "v.brand.cn");
-        assert_eq!("127.0.0.1:8080".parse::<Host>().unwrap().as_str(), "127.0.0.1:8080");
+        assert_eq!(
+            "127.0.0.1:8080".parse::<Host>().unwrap().as_str(),
+            "127.0.0.1:8080"
+        );
         assert_eq!("".parse::<Host>(), Err(HostError::Empty));
         assert_eq!("a@b.cn".parse::<Host>(), Err(HostError::UserInfo));
         assert_eq!("b.cn:0".parse::<Host>(), Err(HostError::Port("0".into())));
-        assert_eq!("b.cn:65536".parse::<Host>(), Err(HostError::Port("65536".into())));
-        assert_eq!("b..cn".parse::<Host>(), Err(HostError::Name("b..cn".into())));
-        assert_eq!("b.cn.".parse::<Host>(), Err(HostError::Name("b.cn.".into())));
-        assert_eq!("-b.cn".parse::<Host>(), Err(HostError::Name("-b.cn".into())));
+        assert_eq!(
+            "b.cn:65536".parse::<Host>(),
+            Err(HostError::Port("65536".into()))
+        );
+        assert_eq!(
+            "b..cn".parse::<Host>(),
+            Err(HostError::Name("b..cn".into()))
+        );
+        assert_eq!(
+            "b.cn.".parse::<Host>(),
+            Err(HostError::Name("b.cn.".into()))
+        );
+        assert_eq!(
+            "-b.cn".parse::<Host>(),
+            Err(HostError::Name("-b.cn".into()))
+        );
         assert_eq!("b_c.cn".parse::<Host>(), Err(HostError::Character('_')));
         assert_eq!("[::1]".parse::<Host>(), Err(HostError::Character('[')));
     }

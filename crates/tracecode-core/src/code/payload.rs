@@ -105,12 +105,18 @@ mod tests {
         let mut digits = to_digits(&[0xff; PAYLOAD_LEN]);
         // 2^56 - 1 = 72057594037927935; 9 in front is past it.
         digits.replace_range(0..1, "9");
-        assert_eq!(from_digits(&digits), Err(PayloadError::Chunk { start: 0, end: 17 }));
+        assert_eq!(
+            from_digits(&digits),
+            Err(PayloadError::Chunk { start: 0, end: 17 })
+        );
         let mut digits = to_digits(&[0; PAYLOAD_LEN]);
         digits.replace_range(170..175, "65536");
         assert_eq!(
             from_digits(&digits),
-            Err(PayloadError::Chunk { start: 170, end: 175 })
+            Err(PayloadError::Chunk {
+                start: 170,
+                end: 175
+            })
         );
     }
 

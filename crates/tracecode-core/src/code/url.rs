@@ -12,8 +12,8 @@ use thiserror::Error;
 use super::host::{Host, HostError};
 use super::payload::{self, PayloadError, PAYLOAD_VERSION};
 use super::{Code, CodeData};
-use crate::fields::{GtinError, KeyIdError, LotError, ProductionDay, RegionError, SerialError};
 use crate::fields::{Gtin, KeyId, Lot, RegionCode, Serial};
+use crate::fields::{GtinError, KeyIdError, LotError, ProductionDay, RegionError, SerialError};
 
 /// What a scanned text is, when it is not a tracecode code at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +62,9 @@ pub enum CodeError {
     #[error("s: {0}")]
     Payload(#[from] PayloadError),
     /// A payload version this library does not read.
-    #[error("version: payload version {0} is not supported (this verifier reads {PAYLOAD_VERSION})")]
+    #[error(
+        "version: payload version {0} is not supported (this verifier reads {PAYLOAD_VERSION})"
+    )]
     Version(u8),
     /// The key id inside `s`.
     #[error("key id: {0}")]
@@ -145,11 +147,19 @@ impl Code {
         let scheme = scheme.to_ascii_lowercase();
         if scheme != "https" && scheme != "http" {
             let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
-            let kind = if is_scheme { NotOurCode::OtherScheme } else { NotOurCode::Text };
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+            let kind = if is_scheme {
+                NotOurCode::OtherScheme
+            } else {
+                NotOurCode::Text
+            };
             return Err(CodeError::NotOurCode(kind));
         }
-        let rest = rest.split_once('#').map_or(rest, |(before, _fragment)| before);
+        let rest = rest
+            .split_once('#')
+            .map_or(rest, |(before, _fragment)| before);
         let (authority_and_path, query) = rest.split_once('?').unwrap_or((rest, ""));
         let (authority, path) = match authority_and_path.find('/') {
             Some(i) => authority_and_path.split_at(i),

@@ -132,7 +132,10 @@ mod tests {
     fn rejects_wrong_check_digit_with_the_expected_one() {
         assert_eq!(
             "06901234567893".parse::<Gtin>(),
-            Err(GtinError::CheckDigit { expected: 2, found: 3 })
+            Err(GtinError::CheckDigit {
+                expected: 2,
+                found: 3
+            })
         );
     }
 

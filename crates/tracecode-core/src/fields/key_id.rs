@@ -7,7 +7,9 @@ use std::str::FromStr;
 use thiserror::Error;
 
 /// Names one issuer key in the trust list; 1 to 65535 (0 is reserved: a zeroed payload is an error).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "u16", into = "u16")]
 pub struct KeyId(NonZeroU16);
 

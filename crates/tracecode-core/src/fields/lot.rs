@@ -23,7 +23,9 @@ pub enum LotError {
     #[error("lot has {0} characters, at most 20 are allowed")]
     TooLong(usize),
     /// A character outside GS1 set 82 (letters, digits and !\"%&'()*+,-./:;<=>?_).
-    #[error("lot may not contain {0:?} (GS1 AI 10 allows letters, digits and !\"%&'()*+,-./:;<=>?_)")]
+    #[error(
+        "lot may not contain {0:?} (GS1 AI 10 allows letters, digits and !\"%&'()*+,-./:;<=>?_)"
+    )]
     Character(char),
 }
 

@@ -14,7 +14,6 @@ pub use lot::{Lot, LotError, MAX_LOT_LEN};
 pub use region::{RegionCode, RegionError, RegionLevel};
 pub use serial::{Serial, SerialError};
 
-
 /// Serialises a field as its display string and deserialises it through `FromStr`, so JSON
 /// documents get exactly the validation that URLs get.
 macro_rules! serde_via_str {

@@ -204,13 +204,22 @@ mod tests {
 
     #[test]
     fn rejects_with_the_reason() {
-        assert!(matches!("31000".parse::<RegionCode>(), Err(RegionError::Format(_))));
-        assert!(matches!("3100a0".parse::<RegionCode>(), Err(RegionError::Format(_))));
+        assert!(matches!(
+            "31000".parse::<RegionCode>(),
+            Err(RegionError::Format(_))
+        ));
+        assert!(matches!(
+            "3100a0".parse::<RegionCode>(),
+            Err(RegionError::Format(_))
+        ));
         assert_eq!(
             "990000".parse::<RegionCode>(),
             Err(RegionError::Province(990000))
         );
-        assert_eq!("310015".parse::<RegionCode>(), Err(RegionError::Level(310015)));
+        assert_eq!(
+            "310015".parse::<RegionCode>(),
+            Err(RegionError::Level(310015))
+        );
         assert!(RegionCode::new(1_000_000).is_err());
     }
 }

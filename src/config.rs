@@ -1,0 +1,36 @@
+//! What a build of the app trusts.
+
+use tracecode_core::PublicKey;
+
+/// The demo root key of docs/PAYLOAD.md. Its private half is public knowledge, so a build that
+/// pins it says so on every screen.
+pub const DEMO_ROOT_KEY: &str = "IBLLkMpg6OXY2vZuInLSIz4EhtVX6MZhQe2JIBd9frc";
+
+/// Root keys pinned at build time: `TRACECODE_ROOT_KEYS`, comma-separated base64url.
+const BUILD_ROOT_KEYS: Option<&str> = option_env!("TRACECODE_ROOT_KEYS");
+
+/// The root keys this build trusts, and whether they are the demo's.
+#[derive(Debug, Clone)]
+pub struct PinnedRoots {
+    /// Keys a trust list may be signed with.
+    pub keys: Vec<PublicKey>,
+    /// True when no keys were configured and the demo key is pinned.
+    pub is_demo: bool,
+}
+
+/// Reads the pinned roots; a malformed `TRACECODE_ROOT_KEYS` is an error, never a silent demo.
+pub fn pinned_roots() -> Result<PinnedRoots, String> {
+    let (text, is_demo) = match BUILD_ROOT_KEYS.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(keys) => (keys, false),
+        None => (DEMO_ROOT_KEY, true),
+    };
+    let keys = text
+        .split(',')
+        .map(|k| {
+            k.trim()
+                .parse::<PublicKey>()
+                .map_err(|e| format!("TRACECODE_ROOT_KEYS: {k:?}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PinnedRoots { keys, is_demo })
+}
