@@ -389,6 +389,14 @@ impl SignedTrustList {
     }
 
     /// Checks the signature against the pinned root keys (strictly), then the document.
+    ///
+    /// ```
+    /// use tracecode_core::{vectors, SignedTrustList};
+    /// let published = vectors::signed_trust_list().to_json();
+    /// let list = SignedTrustList::from_json(&published)?.verify(&[vectors::root_public_key()])?;
+    /// assert_eq!(list.version(), 1);
+    /// # Ok::<(), tracecode_core::TrustListError>(())
+    /// ```
     pub fn verify(&self, pinned_roots: &[PublicKey]) -> Result<TrustList, TrustListError> {
         let bytes: [u8; 64] = URL_SAFE_NO_PAD
             .decode(&self.signature)

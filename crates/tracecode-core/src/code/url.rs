@@ -140,6 +140,22 @@ fn decode_segment(segment: &str) -> Result<String, PathError> {
 
 impl Code {
     /// Reads a scanned or typed text as a code. Does not check the signature.
+    ///
+    /// ```
+    /// use tracecode_core::code::{CodeError, NotOurCode};
+    /// use tracecode_core::Code;
+    /// # let url = tracecode_core::vectors::vectors()[0].text.clone();
+    /// let code = Code::parse(&url)?;
+    /// assert_eq!(code.data.serial.to_string(), "1234567890123456789");
+    /// // A messenger's extra query keys and an upper-case host do not matter.
+    /// let shared = format!("{}&from=singlemessage", url.replace("t.example.cn", "T.EXAMPLE.CN"));
+    /// assert_eq!(Code::parse(&shared)?, code);
+    /// // A GTIN whose check digit is wrong names the field.
+    /// let bad = url.replace("/01/06901234567892", "/01/06901234567893");
+    /// assert_eq!(Code::parse(&bad).unwrap_err().field(), "gtin");
+    /// assert_eq!(Code::parse("hello"), Err(CodeError::NotOurCode(NotOurCode::Text)));
+    /// # Ok::<(), CodeError>(())
+    /// ```
     pub fn parse(text: &str) -> Result<Self, CodeError> {
         let Some((scheme, rest)) = text.split_once("://") else {
             return Err(CodeError::NotOurCode(NotOurCode::Text));
