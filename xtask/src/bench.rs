@@ -10,7 +10,8 @@ use crate::shell;
 pub(crate) fn run(area: &str, args: &[&str]) -> Result<()> {
     match (area, args) {
         ("core", []) => core(),
-        _ => bail!("unknown benchmark {area:?} (known: core)"),
+        ("issue", []) => issue(),
+        _ => bail!("unknown benchmark {area:?} (known: core, issue)"),
     }
 }
 
@@ -68,4 +69,110 @@ fn median_ns(dir: &Path) -> Result<f64> {
     json["median"]["point_estimate"]
         .as_f64()
         .with_context(|| format!("{} has no median", path.display()))
+}
+
+/// Issuing throughput against the raw signing ceiling, and memory for a million-code batch.
+fn issue() -> Result<()> {
+    shell::step(
+        "build the CLI (release)",
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "--package",
+            "tracecode-cli",
+            "--bin",
+            "tracecode",
+            "--example",
+            "sign_limit",
+        ],
+    )?;
+    let work = Path::new("target/bench-issue");
+    let _ = std::fs::remove_dir_all(work);
+    std::fs::create_dir_all(work)?;
+    let cli = std::fs::canonicalize("target/release/tracecode")?;
+    let tracecode = |args: &[&str]| -> Result<String> {
+        let out = std::process::Command::new(&cli)
+            .current_dir(work)
+            .args(args)
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "tracecode {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    tracecode(&["keygen", "--name", "issuer"])?;
+    let batch = |name: &str, count: u64| -> Result<()> {
+        let text = format!("gtin,lot,production_day,region,count\n06901234567892,L2611A,2026-11-02,310000,{count}\n");
+        Ok(std::fs::write(work.join(name), text)?)
+    };
+    let issue = |name: &str, out: &str, extra: &[&str]| -> Result<(f64, u64)> {
+        let mut args = vec![
+            "issue",
+            name,
+            "--key",
+            "issuer.key",
+            "--key-id",
+            "1",
+            "--host",
+            "t.example.cn",
+            "--out",
+            out,
+            "--stats",
+        ];
+        args.extend_from_slice(extra);
+        let printed = tracecode(&args)?;
+        let rate = figure(&printed, "codes in", "(", " codes/s")?;
+        let rss = printed
+            .lines()
+            .find_map(|l| l.strip_prefix("peak-rss-kib "))
+            .and_then(|v| v.trim().parse().ok())
+            .context("no peak-rss-kib line")?;
+        Ok((rate, rss))
+    };
+
+    let sign_limit =
+        shell::output("target/release/examples/sign_limit", &[]).context("sign_limit failed")?;
+    let sign_rate: f64 = sign_limit
+        .trim()
+        .strip_prefix("sign-limit sigs/s ")
+        .and_then(|v| v.parse().ok())
+        .context("unexpected sign_limit output")?;
+    batch("urls.csv", 300_000)?;
+    let (url_rate, _) = issue("urls.csv", "urls", &[])?;
+    batch("svg.csv", 60_000)?;
+    let (svg_rate, _) = issue("svg.csv", "svg", &["--svg"])?;
+    batch("small.csv", 100_000)?;
+    let (_, small_rss) = issue("small.csv", "small", &["--registry"])?;
+    batch("million.csv", 1_000_000)?;
+    let (million_rate, million_rss) = issue("million.csv", "million", &["--registry"])?;
+
+    println!("\nissue benchmark figures (2 cores; same run):");
+    println!("issue-rate urls/s {url_rate:.0}");
+    println!("sign-limit sigs/s {sign_rate:.0}");
+    println!("issue-rate svg/s {svg_rate:.0}");
+    println!("issue-urls-share-of-sign-limit {:.3}", url_rate / sign_rate);
+    println!("issue-million urls/s {million_rate:.0}");
+    println!("issue-peak-rss-kib 100000 {small_rss}");
+    println!("issue-peak-rss-kib 1000000 {million_rss}");
+    let _ = std::fs::remove_dir_all(work);
+    Ok(())
+}
+
+/// The number between `after` and `unit` on the line containing `marker`.
+fn figure(text: &str, marker: &str, after: &str, unit: &str) -> Result<f64> {
+    let line = text
+        .lines()
+        .find(|l| l.contains(marker))
+        .with_context(|| format!("no {marker:?} line in {text:?}"))?;
+    let start = line.rfind(after).context("figure start")? + after.len();
+    let end = line[start..].find(unit).context("figure end")? + start;
+    line[start..end]
+        .trim()
+        .parse()
+        .with_context(|| format!("not a number in {line:?}"))
 }

@@ -1,0 +1,515 @@
+//! `tracecode issue`: a batch file in, signed codes and their artwork out.
+//!
+//! Work goes in chunks of [`CHUNK`] units: each chunk is signed and rendered on all cores, its
+//! files written and synced, then a state file records how far the batch got. Memory therefore
+//! stays flat however large the batch, and an interrupted batch resumes from its last chunk with
+//! the same serials: they come from a keyed stream whose key the state file keeps.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use tracecode_core::ed25519_dalek::SigningKey;
+use tracecode_core::{verify, Code, CodeData, Host, KeyId, Serial, TrustList};
+
+use crate::args::IssueArgs;
+use crate::artwork::{self, Modules, PER_SHEET};
+use crate::batch::{self, BatchRow, Units};
+use crate::keys;
+
+/// Units per chunk: a multiple of the sheet size, so that resumed sheets line up.
+const CHUNK: u64 = (PER_SHEET as u64) * 100;
+const STATE_FILE: &str = "issue-state.json";
+const CODES_FILE: &str = "codes.csv";
+const REGISTRY_FILE: &str = "registry-import.jsonl";
+
+/// Progress of a batch in its output directory. Holds the serial key: owner-only.
+#[derive(Debug, Serialize, Deserialize)]
+struct State {
+    /// What was asked: batch file, key, host and options. A resumed run must ask the same.
+    fingerprint: String,
+    /// Key of the serial stream, base64url.
+    serial_key: String,
+    total: u64,
+    done: u64,
+    codes_bytes: u64,
+    registry_bytes: u64,
+}
+
+/// One unit to issue.
+struct Unit<'a> {
+    index: u64,
+    row: &'a BatchRow,
+    serial: Serial,
+}
+
+/// What one unit produced for the sequential files.
+struct Produced {
+    code_row: String,
+    registry_line: String,
+    label: String,
+    modules: Option<Modules>,
+}
+
+pub(crate) fn run(args: &IssueArgs) -> Result<()> {
+    let started = Instant::now();
+    let rows = batch::read(&args.batch)?;
+    let key = keys::load_private(&args.key)?;
+    let key_id = KeyId::new(args.key_id).context("--key-id")?;
+    let host: Host = args.host.parse().context("--host")?;
+    let total: u64 = rows.iter().map(BatchRow::len).sum();
+    let fingerprint = fingerprint(args, &key)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let state_path = args.out.join(STATE_FILE);
+    let mut state = match read_state(&state_path)? {
+        Some(state) if state.fingerprint != fingerprint => bail!(
+            "{} holds a different batch (other input, key or options); use another --out",
+            args.out.display()
+        ),
+        Some(state) if state.done == state.total => {
+            println!(
+                "{}: batch already complete ({} codes)",
+                args.out.display(),
+                state.total
+            );
+            return Ok(());
+        }
+        Some(state) => {
+            eprintln!(
+                "resuming {} at code {} of {}",
+                args.out.display(),
+                state.done,
+                state.total
+            );
+            state
+        }
+        None => {
+            if std::fs::read_dir(&args.out)?.next().is_some() {
+                bail!(
+                    "{} is not empty and holds no batch to resume; use an empty --out",
+                    args.out.display()
+                );
+            }
+            State {
+                fingerprint,
+                serial_key: URL_SAFE_NO_PAD.encode(serial_key(args.seed)),
+                total,
+                done: 0,
+                codes_bytes: 0,
+                registry_bytes: 0,
+            }
+        }
+    };
+    let serial_key: [u8; 32] = URL_SAFE_NO_PAD
+        .decode(&state.serial_key)
+        .ok()
+        .and_then(|k| k.try_into().ok())
+        .context("the state file's serial key is damaged")?;
+
+    if let Some(path) = &args.trust_list {
+        check_against_trust_list(path, &args.roots.roots, &rows, key_id, &host, &key)?;
+    }
+    for dir in ["svg", "png", "sheets", "static"] {
+        let wanted = match dir {
+            "svg" => args.svg,
+            "png" => args.png,
+            "sheets" => args.sheets,
+            _ => args.provenance,
+        };
+        if wanted {
+            std::fs::create_dir_all(args.out.join(dir))?;
+        }
+    }
+    let mut codes = append_at(&args.out.join(CODES_FILE), state.codes_bytes)?;
+    if state.codes_bytes == 0 {
+        writeln!(codes, "gtin,lot,serial,production_day,region,key_id,url")?;
+    }
+    let mut registry = if args.registry {
+        Some(append_at(
+            &args.out.join(REGISTRY_FILE),
+            state.registry_bytes,
+        )?)
+    } else {
+        None
+    };
+    write_state(&state_path, &state)?;
+
+    let progress = ProgressBar::new(total).with_position(state.done);
+    progress.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} codes  {per_sec}  ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let resumed_at = state.done;
+    while state.done < total {
+        let end = (state.done + CHUNK).min(total);
+        let units = units(&rows, state.done..end, &serial_key);
+        let produced = units
+            .par_iter()
+            .map(|unit| produce(unit, args, &key, key_id, &host))
+            .collect::<Result<Vec<_>>>()?;
+        for p in &produced {
+            codes.write_all(p.code_row.as_bytes())?;
+            if let Some(registry) = registry.as_mut() {
+                registry.write_all(p.registry_line.as_bytes())?;
+            }
+        }
+        if args.sheets {
+            write_sheets(&args.out, state.done, &produced, args.quiet_zone)?;
+        }
+        state.codes_bytes = sync(&mut codes)?;
+        if let Some(registry) = registry.as_mut() {
+            state.registry_bytes = sync(registry)?;
+        }
+        state.done = end;
+        write_state(&state_path, &state)?;
+        progress.set_position(end);
+    }
+    progress.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let issued = total - resumed_at;
+    println!(
+        "issued {issued} codes into {} in {seconds:.1} s ({:.0} codes/s)",
+        args.out.display(),
+        issued as f64 / seconds.max(1e-9)
+    );
+    if args.stats {
+        println!("peak-rss-kib {}", peak_rss_kib().unwrap_or(0));
+    }
+    Ok(())
+}
+
+/// The units with global indices in `range`, in batch order.
+fn units<'a>(
+    rows: &'a [BatchRow],
+    range: std::ops::Range<u64>,
+    serial_key: &[u8; 32],
+) -> Vec<Unit<'a>> {
+    let mut out = Vec::with_capacity((range.end - range.start) as usize);
+    let mut first = 0;
+    for row in rows {
+        let len = row.len();
+        let (lo, hi) = (range.start.max(first), range.end.min(first + len));
+        for index in lo..hi {
+            let serial = match &row.units {
+                Units::Count(_) => random_serial(serial_key, index),
+                Units::Serials(list) => list[(index - first) as usize],
+            };
+            out.push(Unit { index, row, serial });
+        }
+        first += len;
+    }
+    out
+}
+
+/// The `index`-th serial of the keyed stream: random access, so chunks run in parallel and a
+/// resumed batch gets the same serials.
+fn random_serial(key: &[u8; 32], index: u64) -> Serial {
+    let mut rng = ChaCha20Rng::from_seed(*key);
+    rng.set_word_pos(u128::from(index) * 2);
+    Serial::new(rng.next_u64())
+}
+
+fn serial_key(seed: Option<u64>) -> [u8; 32] {
+    match seed {
+        Some(seed) => {
+            Sha256::digest([b"tracecode serial seed".as_slice(), &seed.to_be_bytes()].concat())
+                .into()
+        }
+        None => {
+            let mut key = [0u8; 32];
+            rand_core::OsRng.fill_bytes(&mut key);
+            key
+        }
+    }
+}
+
+fn produce(
+    unit: &Unit<'_>,
+    args: &IssueArgs,
+    key: &SigningKey,
+    key_id: KeyId,
+    host: &Host,
+) -> Result<Produced> {
+    let row = unit.row;
+    let data = CodeData {
+        gtin: row.gtin,
+        lot: row.lot.clone(),
+        serial: unit.serial,
+        key_id,
+        region: row.region,
+        day: row.day,
+    };
+    let code = data.sign(host.clone(), key);
+    let url = code.url();
+    let lot = row.lot.as_ref().map_or("", |l| l.as_str());
+    let stem = format!("{}-{}", row.gtin, unit.serial);
+    let modules = if args.svg || args.png || args.sheets {
+        Some(Modules::encode(&url, args.ecc)?)
+    } else {
+        None
+    };
+    if let Some(m) = &modules {
+        if args.svg {
+            write_file(
+                &args.out.join("svg").join(format!("{stem}.svg")),
+                m.svg(args.quiet_zone).as_bytes(),
+            )?;
+        }
+        if args.png {
+            write_file(
+                &args.out.join("png").join(format!("{stem}.png")),
+                &m.png(args.quiet_zone, args.png_scale)?,
+            )?;
+        }
+    }
+    if args.provenance {
+        write_provenance(&args.out.join("static"), &code)?;
+    }
+    let registry_line = if args.registry {
+        serde_json::to_string(&serde_json::json!({
+            "gtin": row.gtin, "lot": row.lot, "serial": unit.serial, "key_id": key_id,
+            "region": row.region, "production_day": row.day,
+        }))? + "\n"
+    } else {
+        String::new()
+    };
+    Ok(Produced {
+        code_row: csv_row(&[
+            row.gtin.as_str(),
+            lot,
+            &unit.serial.to_string(),
+            &row.day.to_string(),
+            &row.region.to_string(),
+            &key_id.to_string(),
+            &url,
+        ]),
+        registry_line,
+        label: format!("{} {}", unit.index + 1, unit.serial),
+        modules: if args.sheets { modules } else { None },
+    })
+}
+
+/// A CSV line; lots may hold `"` and `,`, so fields are quoted when needed.
+fn csv_row(fields: &[&str]) -> String {
+    let mut line = fields
+        .iter()
+        .map(|f| {
+            if f.contains([',', '"', '\n']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                (*f).to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push('\n');
+    line
+}
+
+/// The static timeline the registry would serve at `/v1/units/{gtin}/{serial}/timeline`: the
+/// unit's commissioning, as an EPCIS 2.0 ObjectEvent.
+fn write_provenance(root: &Path, code: &Code) -> Result<()> {
+    let data = &code.data;
+    let dir = root
+        .join("v1/units")
+        .join(data.gtin.as_str())
+        .join(data.serial.to_string());
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let epc = format!("https://id.gs1.org/01/{}/21/{}", data.gtin, data.serial);
+    let body = serde_json::json!({
+        "gtin": data.gtin, "serial": data.serial, "lot": data.lot,
+        "events": [{
+            "type": "ObjectEvent",
+            "action": "ADD",
+            "bizStep": "commissioning",
+            "disposition": "active",
+            "eventTime": format!("{}T00:00:00Z", data.day),
+            "epcList": [epc],
+            "ilmd": { "cbvmda:lotNumber": data.lot, "region": data.region },
+        }],
+    });
+    write_file(
+        &dir.join("timeline"),
+        serde_json::to_string(&body)?.as_bytes(),
+    )
+}
+
+fn write_sheets(out: &Path, first_index: u64, produced: &[Produced], quiet: u32) -> Result<()> {
+    let first_page = first_index / PER_SHEET as u64;
+    produced
+        .par_chunks(PER_SHEET)
+        .enumerate()
+        .try_for_each(|(i, page)| {
+            let codes: Vec<(String, &Modules)> = page
+                .iter()
+                .filter_map(|p| p.modules.as_ref().map(|m| (p.label.clone(), m)))
+                .collect();
+            let path = out
+                .join("sheets")
+                .join(format!("sheet-{:06}.svg", first_page + i as u64 + 1));
+            write_file(&path, artwork::sheet(&codes, quiet).as_bytes())
+        })
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Opens `path` for appending after its first `len` bytes, dropping anything a crash left
+/// after the last recorded chunk.
+fn append_at(path: &Path, len: u64) -> Result<BufWriter<File>> {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    file.set_len(len)
+        .with_context(|| format!("cannot truncate {}", path.display()))?;
+    Ok(BufWriter::with_capacity(1 << 20, file))
+}
+
+/// Flushes and syncs, returning the file's length.
+fn sync(writer: &mut BufWriter<File>) -> Result<u64> {
+    writer.flush()?;
+    let file = writer.get_ref();
+    file.sync_data()?;
+    Ok(file.metadata()?.len())
+}
+
+fn read_state(path: &Path) -> Result<Option<State>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map(Some)
+            .with_context(|| format!("{} is damaged", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+fn write_state(path: &Path, state: &State) -> Result<()> {
+    let temp: PathBuf = path.with_extension("json.tmp");
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&temp)
+        .with_context(|| format!("cannot write {}", temp.display()))?;
+    file.write_all(serde_json::to_string_pretty(state)?.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&temp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn fingerprint(args: &IssueArgs, key: &SigningKey) -> Result<String> {
+    let batch = std::fs::read(&args.batch)?;
+    let options = format!(
+        "{}|{}|{:?}|{}|{}|{}|{}|{}|{:?}|{}|{}|{}",
+        args.key_id,
+        args.host,
+        args.seed,
+        args.svg,
+        args.png,
+        args.sheets,
+        args.provenance,
+        args.registry,
+        args.ecc,
+        args.quiet_zone,
+        args.png_scale,
+        keys::public_of(key)?
+    );
+    let digest = Sha256::new()
+        .chain_update(&batch)
+        .chain_update(options.as_bytes())
+        .finalize();
+    Ok(URL_SAFE_NO_PAD.encode(digest))
+}
+
+/// Refuses a batch whose codes the trust list would not call genuine: unknown key id, a
+/// different public key, a GTIN outside the key's prefixes, a day outside its window, a revoked
+/// key, lot or serial.
+fn check_against_trust_list(
+    path: &Path,
+    roots: &[String],
+    rows: &[BatchRow],
+    key_id: KeyId,
+    host: &Host,
+    key: &SigningKey,
+) -> Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let trust: TrustList = tracecode_core::SignedTrustList::from_json(&text)?
+        .verify(&keys::load_roots(roots)?)
+        .with_context(|| format!("{}", path.display()))?;
+    let listed = trust
+        .key(key_id)
+        .with_context(|| format!("the trust list has no key {key_id}"))?;
+    if listed.public_key != keys::public_of(key)? {
+        bail!("key {key_id} in the trust list is not the public half of --key");
+    }
+    let now = OffsetDateTime::now_utc();
+    for (i, row) in rows.iter().enumerate() {
+        let serials: Vec<Serial> = match &row.units {
+            Units::Count(_) => vec![Serial::new(1)],
+            Units::Serials(list) => list.clone(),
+        };
+        for serial in serials {
+            let data = CodeData {
+                gtin: row.gtin,
+                lot: row.lot.clone(),
+                serial,
+                key_id,
+                region: row.region,
+                day: row.day,
+            };
+            if let Err(rejection) = verify(&data.sign(host.clone(), key), &trust, now) {
+                bail!(
+                    "{}: batch row {}: codes would not verify: {rejection}",
+                    path.display(),
+                    i + 1
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Peak resident memory (VmHWM) of this process, from /proc.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_are_stable_per_index_and_key() {
+        let key = serial_key(Some(7));
+        assert_eq!(random_serial(&key, 5), random_serial(&key, 5));
+        assert_ne!(random_serial(&key, 5), random_serial(&key, 6));
+        assert_ne!(
+            random_serial(&serial_key(Some(8)), 5),
+            random_serial(&key, 5)
+        );
+        assert_ne!(serial_key(None), serial_key(None));
+    }
+
+    #[test]
+    fn csv_fields_with_commas_and_quotes_are_quoted() {
+        assert_eq!(csv_row(&["a", "b,c", "d\"e"]), "a,\"b,c\",\"d\"\"e\"\n");
+    }
+}

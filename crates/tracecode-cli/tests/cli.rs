@@ -1,0 +1,720 @@
+//! The `tracecode` binary end to end, in temporary directories.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+fn tracecode(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tracecode"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("TRACECODE_ROOT_PUB")
+        .env_remove("TRACECODE_TRUST_LIST")
+        .output()
+        .expect("the binary runs")
+}
+
+#[track_caller]
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = tracecode(dir, args);
+    assert!(
+        out.status.success(),
+        "tracecode {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[track_caller]
+fn fails(dir: &Path, args: &[&str], code: i32, message: &str) {
+    let out = tracecode(dir, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "tracecode {args:?}: {stderr}"
+    );
+    assert!(
+        stderr.contains(message),
+        "tracecode {args:?}: expected {message:?} in {stderr}"
+    );
+}
+
+/// Keys, a trust list with issuer key 1 for prefix 690123, signed.
+fn brand() -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    ok(d, &["keygen", "--name", "root"]);
+    ok(d, &["keygen", "--name", "issuer-1"]);
+    ok(
+        d,
+        &[
+            "trust-list",
+            "new",
+            "--doc",
+            "doc.json",
+            "--expires-in-days",
+            "90",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "trust-list",
+            "add-key",
+            "--doc",
+            "doc.json",
+            "--key-id",
+            "1",
+            "--public-key",
+            "issuer-1.pub",
+            "--brand",
+            "Acme Dairy",
+            "--gtin-prefix",
+            "690123",
+            "--valid-from",
+            "2025-01-01",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "trust-list",
+            "sign",
+            "--doc",
+            "doc.json",
+            "--root-key",
+            "root.key",
+            "--out",
+            "trust-list.json",
+        ],
+    );
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+const BATCH: &str = "gtin,lot,production_day,region,count,serials\n\
+                     06901234567892,L2611A,2026-11-02,310000,45,\n\
+                     06901234567892,,2026-11-03,440305,,11 22 33\n";
+
+#[test]
+fn keygen_protects_private_keys() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = ok(dir.path(), &["keygen", "--name", "root"]);
+    let private = std::fs::read_to_string(dir.path().join("root.key")).expect("key file");
+    let seed = private
+        .split("\"seed\":\"")
+        .nth(1)
+        .expect("seed")
+        .split('"')
+        .next()
+        .expect("end");
+    assert!(!out.contains(seed), "the private key was printed");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("root.key"))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    fails(dir.path(), &["keygen", "--name", "root"], 2, "pass --force");
+    ok(dir.path(), &["keygen", "--name", "root", "--force"]);
+    assert_ne!(
+        std::fs::read_to_string(dir.path().join("root.key")).expect("key"),
+        private
+    );
+}
+
+#[test]
+fn trust_list_edits_sign_inspect_and_verify() {
+    let dir = brand();
+    let d = dir.path();
+    let summary = ok(
+        d,
+        &[
+            "trust-list",
+            "inspect",
+            "trust-list.json",
+            "--root",
+            "root.pub",
+        ],
+    );
+    assert!(
+        summary.contains("signature valid") && summary.contains("Acme Dairy"),
+        "{summary}"
+    );
+    ok(
+        d,
+        &[
+            "trust-list",
+            "verify",
+            "trust-list.json",
+            "--root",
+            "root.pub",
+        ],
+    );
+    // A second root does not verify it: exit 1, a verdict.
+    ok(d, &["keygen", "--name", "other"]);
+    fails(
+        d,
+        &[
+            "trust-list",
+            "verify",
+            "trust-list.json",
+            "--root",
+            "other.pub",
+        ],
+        1,
+        "does not verify",
+    );
+    // Signing the same version again is refused until bumped.
+    fails(
+        d,
+        &[
+            "trust-list",
+            "sign",
+            "--doc",
+            "doc.json",
+            "--root-key",
+            "root.key",
+            "--out",
+            "trust-list.json",
+        ],
+        2,
+        "bump",
+    );
+    ok(
+        d,
+        &[
+            "trust-list",
+            "revoke-serial",
+            "--doc",
+            "doc.json",
+            "--gtin",
+            "06901234567892",
+            "--serial",
+            "22",
+            "--reason",
+            "stolen roll",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "trust-list",
+            "revoke-lot",
+            "--doc",
+            "doc.json",
+            "--gtin",
+            "06901234567892",
+            "--lot",
+            "L9",
+            "--reason",
+            "recall",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "trust-list",
+            "retire-key",
+            "--doc",
+            "doc.json",
+            "--key-id",
+            "1",
+            "--valid-until",
+            "2026-12-31",
+        ],
+    );
+    ok(d, &["trust-list", "bump", "--doc", "doc.json"]);
+    ok(
+        d,
+        &[
+            "trust-list",
+            "sign",
+            "--doc",
+            "doc.json",
+            "--root-key",
+            "root.key",
+            "--out",
+            "trust-list.json",
+        ],
+    );
+    let json = ok(
+        d,
+        &[
+            "trust-list",
+            "inspect",
+            "trust-list.json",
+            "--root",
+            "root.pub",
+            "--json",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(doc["version"], 2);
+    assert_eq!(doc["keys"][0]["status"]["state"], "retired");
+    assert_eq!(doc["revoked_serials"][0]["serial"], "22");
+    // Edits that would make the list inconsistent are refused and change nothing.
+    let before = std::fs::read_to_string(d.join("doc.json")).expect("doc");
+    fails(
+        d,
+        &[
+            "trust-list",
+            "add-key",
+            "--doc",
+            "doc.json",
+            "--key-id",
+            "1",
+            "--public-key",
+            "other.pub",
+            "--brand",
+            "X",
+            "--gtin-prefix",
+            "1",
+            "--valid-from",
+            "2025-01-01",
+        ],
+        2,
+        "listed twice",
+    );
+    fails(
+        d,
+        &[
+            "trust-list",
+            "revoke-key",
+            "--doc",
+            "doc.json",
+            "--key-id",
+            "7",
+            "--cutoff",
+            "2026-01-01",
+            "--reason",
+            "x",
+        ],
+        2,
+        "no key 7",
+    );
+    fails(
+        d,
+        &[
+            "trust-list",
+            "revoke-serial",
+            "--doc",
+            "doc.json",
+            "--gtin",
+            "06901234567893",
+            "--serial",
+            "1",
+            "--reason",
+            "x",
+        ],
+        2,
+        "check digit",
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("doc.json")).expect("doc"),
+        before
+    );
+}
+
+#[test]
+fn issue_round_trip_png_decodes_and_verifies_genuine() {
+    let dir = brand();
+    let d = dir.path();
+    write(d, "batch.csv", BATCH);
+    let out = ok(
+        d,
+        &[
+            "issue",
+            "batch.csv",
+            "--key",
+            "issuer-1.key",
+            "--key-id",
+            "1",
+            "--host",
+            "t.acme.cn",
+            "--out",
+            "out",
+            "--seed",
+            "42",
+            "--svg",
+            "--png",
+            "--sheets",
+            "--provenance",
+            "--registry",
+            "--trust-list",
+            "trust-list.json",
+            "--root",
+            "root.pub",
+        ],
+    );
+    assert!(out.contains("issued 48 codes"), "{out}");
+    let codes = std::fs::read_to_string(d.join("out/codes.csv")).expect("codes");
+    assert_eq!(codes.lines().count(), 49);
+    let pngs: Vec<_> = std::fs::read_dir(d.join("out/png"))
+        .expect("png dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(pngs.len(), 48);
+    for png in &pngs {
+        let report = ok(
+            d,
+            &[
+                "inspect",
+                png.to_str().expect("utf8"),
+                "--trust-list",
+                "trust-list.json",
+                "--root",
+                "root.pub",
+            ],
+        );
+        assert!(report.starts_with("Genuine"), "{}: {report}", png.display());
+    }
+    assert_eq!(
+        std::fs::read_dir(d.join("out/svg")).expect("svg").count(),
+        48
+    );
+    assert_eq!(
+        std::fs::read_dir(d.join("out/sheets"))
+            .expect("sheets")
+            .count(),
+        2
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("out/registry-import.jsonl"))
+            .expect("jsonl")
+            .lines()
+            .count(),
+        48
+    );
+    let timeline = d.join("out/static/v1/units/06901234567892/22/timeline");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(timeline).expect("timeline")).expect("json");
+    assert_eq!(json["events"][0]["bizStep"], "commissioning");
+    // Every URL in the CSV verifies; the same seed gives the same serials.
+    let urls: Vec<&str> = codes
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().expect("url"))
+        .collect();
+    write(d, "urls.txt", &urls.join("\n"));
+    ok(
+        d,
+        &[
+            "inspect",
+            "urls.txt",
+            "--trust-list",
+            "trust-list.json",
+            "--root",
+            "root.pub",
+            "--json",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "issue",
+            "batch.csv",
+            "--key",
+            "issuer-1.key",
+            "--key-id",
+            "1",
+            "--host",
+            "t.acme.cn",
+            "--out",
+            "again",
+            "--seed",
+            "42",
+        ],
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("again/codes.csv")).expect("codes"),
+        codes
+    );
+}
+
+#[test]
+fn an_interrupted_batch_resumes_without_changing_or_duplicating_serials() {
+    let dir = brand();
+    let d = dir.path();
+    // Two chunks' worth (a chunk is 4000), so the state file records a midpoint.
+    write(
+        d,
+        "big.csv",
+        "gtin,lot,production_day,region,count\n06901234567892,L1,2026-11-02,310000,8500\n",
+    );
+    let args = [
+        "issue",
+        "big.csv",
+        "--key",
+        "issuer-1.key",
+        "--key-id",
+        "1",
+        "--host",
+        "t.acme.cn",
+        "--out",
+        "out",
+        "--registry",
+    ];
+    ok(d, &args);
+    let complete = std::fs::read_to_string(d.join("out/codes.csv")).expect("codes");
+    let serials: std::collections::HashSet<&str> = complete
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).expect("serial"))
+        .collect();
+    assert_eq!(serials.len(), 8500, "serials are unique");
+
+    // Simulate a crash after the first chunk: state says 4000, files hold extra partial rows.
+    let state_path = d.join("out/issue-state.json");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_path).expect("state")).expect("json");
+    let header_and_4000: usize = complete.lines().take(4001).map(|l| l.len() + 1).sum();
+    state["done"] = 4000.into();
+    state["codes_bytes"] = header_and_4000.into();
+    let registry = std::fs::read_to_string(d.join("out/registry-import.jsonl")).expect("registry");
+    state["registry_bytes"] = registry
+        .lines()
+        .take(4000)
+        .map(|l| l.len() + 1)
+        .sum::<usize>()
+        .into();
+    std::fs::write(&state_path, state.to_string()).expect("state");
+    let out = tracecode(d, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("resuming"));
+    assert_eq!(
+        std::fs::read_to_string(d.join("out/codes.csv")).expect("codes"),
+        complete
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("out/registry-import.jsonl")).expect("registry"),
+        registry
+    );
+    // A finished batch is left alone; a different batch in the same place is refused.
+    assert!(ok(d, &args).contains("already complete"));
+    write(
+        d,
+        "big.csv",
+        "gtin,lot,production_day,region,count\n06901234567892,L1,2026-11-02,310000,8501\n",
+    );
+    fails(d, &args, 2, "different batch");
+}
+
+#[test]
+fn bad_batches_are_refused_with_file_line_and_field_and_write_nothing() {
+    let dir = brand();
+    let d = dir.path();
+    let cases = [
+        ("b1.csv", BATCH.replace("06901234567892,,", "06901234567893,,"), "b1.csv:3: gtin"),
+        ("b2.csv", BATCH.replace("310000,45", "999999,45"), "b2.csv:2: region"),
+        ("b3.csv", BATCH.replace("2026-11-02", "2026-13-02"), "b3.csv:2: production_day"),
+        ("b4.csv", BATCH.replace("L2611A", "L 2611"), "b4.csv:2: lot"),
+        ("b5.csv", BATCH.replace("11 22 33", "11 22 11"), "b5.csv:3: serials"),
+        ("b6.csv", BATCH.replace(",45,", ",abc,"), "b6.csv:2"),
+        ("b7.toml", "[[batch]]\ngtin = \"06901234567892\"\nproduction_day = \"2026-11-02\"\nregion = \"31\"\ncount = 1\n".into(), "b7.toml:1: region"),
+    ];
+    for (name, text, message) in cases {
+        write(d, name, &text);
+        let out = format!("out-{name}");
+        fails(
+            d,
+            &[
+                "issue",
+                name,
+                "--key",
+                "issuer-1.key",
+                "--key-id",
+                "1",
+                "--host",
+                "t.acme.cn",
+                "--out",
+                &out,
+            ],
+            2,
+            message,
+        );
+        assert!(
+            !d.join(&out).exists(),
+            "{name}: output written for a bad batch"
+        );
+    }
+    // Codes the trust list would refuse: a GTIN outside the key's prefixes, a day before its window.
+    write(
+        d,
+        "p.csv",
+        &BATCH.replace("06901234567892,L2611A", "06921234567890,L2611A"),
+    );
+    fails(
+        d,
+        &[
+            "issue",
+            "p.csv",
+            "--key",
+            "issuer-1.key",
+            "--key-id",
+            "1",
+            "--host",
+            "t.acme.cn",
+            "--out",
+            "o1",
+            "--trust-list",
+            "trust-list.json",
+            "--root",
+            "root.pub",
+        ],
+        2,
+        "may not sign this GTIN",
+    );
+    write(d, "w.csv", &BATCH.replace("2026-11-02", "2024-11-02"));
+    fails(
+        d,
+        &[
+            "issue",
+            "w.csv",
+            "--key",
+            "issuer-1.key",
+            "--key-id",
+            "1",
+            "--host",
+            "t.acme.cn",
+            "--out",
+            "o2",
+            "--trust-list",
+            "trust-list.json",
+            "--root",
+            "root.pub",
+        ],
+        2,
+        "outside the key's window",
+    );
+    fails(
+        d,
+        &[
+            "issue",
+            "w.csv",
+            "--key",
+            "issuer-1.key",
+            "--key-id",
+            "1",
+            "--host",
+            "bad host",
+            "--out",
+            "o3",
+        ],
+        2,
+        "--host",
+    );
+    fails(
+        d,
+        &[
+            "issue",
+            "w.csv",
+            "--key",
+            "root.pub",
+            "--key-id",
+            "1",
+            "--host",
+            "t.acme.cn",
+            "--out",
+            "o4",
+        ],
+        2,
+        "not a tracecode private key",
+    );
+}
+
+#[test]
+fn inspect_reports_verdicts_and_exit_codes() {
+    let dir = brand();
+    let d = dir.path();
+    write(d, "batch.csv", BATCH);
+    ok(
+        d,
+        &[
+            "issue",
+            "batch.csv",
+            "--key",
+            "issuer-1.key",
+            "--key-id",
+            "1",
+            "--host",
+            "t.acme.cn",
+            "--out",
+            "out",
+            "--seed",
+            "1",
+        ],
+    );
+    let codes = std::fs::read_to_string(d.join("out/codes.csv")).expect("codes");
+    let url = codes
+        .lines()
+        .nth(1)
+        .expect("row")
+        .rsplit(',')
+        .next()
+        .expect("url")
+        .to_owned();
+    let json = ok(
+        d,
+        &[
+            "inspect",
+            &url,
+            "--trust-list",
+            "trust-list.json",
+            "--root",
+            "root.pub",
+            "--json",
+        ],
+    );
+    let line: serde_json::Value = serde_json::from_str(json.trim()).expect("json");
+    assert_eq!(line["verdict"], "Genuine");
+    assert_eq!(line["brand"], "Acme Dairy");
+    let tampered = url.replacen("/10/L2611A", "/10/L2611B", 1);
+    let out = tracecode(
+        d,
+        &[
+            "inspect",
+            &tampered,
+            "--trust-list",
+            "trust-list.json",
+            "--root",
+            "root.pub",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("Tampered"));
+    fails(
+        d,
+        &[
+            "inspect",
+            "nonsense",
+            "--trust-list",
+            "trust-list.json",
+            "--root",
+            "root.pub",
+        ],
+        2,
+        "neither a code URL",
+    );
+    fails(
+        d,
+        &["inspect", &url, "--trust-list", "trust-list.json"],
+        2,
+        "no root key",
+    );
+}
