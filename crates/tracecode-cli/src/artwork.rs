@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
-use qrcode::{Color, EcLevel, QrCode};
+use qrcodegen::{QrCode, QrCodeEcc, QrSegment, Version};
 
 use crate::args::Ecc;
 
@@ -17,20 +17,33 @@ pub(crate) struct Modules {
 impl Modules {
     pub(crate) fn encode(text: &str, ecc: Ecc) -> Result<Self> {
         let level = match ecc {
-            Ecc::L => EcLevel::L,
-            Ecc::M => EcLevel::M,
-            Ecc::Q => EcLevel::Q,
-            Ecc::H => EcLevel::H,
+            Ecc::L => QrCodeEcc::Low,
+            Ecc::M => QrCodeEcc::Medium,
+            Ecc::Q => QrCodeEcc::Quartile,
+            Ecc::H => QrCodeEcc::High,
         };
-        let code = QrCode::with_error_correction_level(text, level)
-            .with_context(|| format!("{text} does not fit a QR code at this ECC level"))?;
-        let width = code.width();
-        let dark = code
-            .to_colors()
-            .into_iter()
-            .map(|c| c == Color::Dark)
+        let code = QrCode::encode_segments_advanced(
+            &segments(text),
+            level,
+            Version::MIN,
+            Version::MAX,
+            None,
+            false,
+        )
+        .map_err(|e| anyhow::anyhow!("{text} does not fit a QR code at this ECC level: {e:?}"))?;
+        let width = usize::try_from(code.size()).context("QR size")?;
+        let side = code.size();
+        let dark = (0..side)
+            .flat_map(|y| (0..side).map(move |x| (x, y)))
+            .map(|(x, y)| code.get_module(x, y))
             .collect();
         Ok(Self { width, dark })
+    }
+
+    /// The QR version chosen.
+    #[cfg(test)]
+    pub(crate) fn version(&self) -> usize {
+        (self.width - 17) / 4
     }
 
     fn is_dark(&self, x: usize, y: usize) -> bool {
@@ -108,6 +121,34 @@ impl Modules {
     }
 }
 
+/// Splits a text into QR segments: runs of six or more digits in numeric mode (3 digits per 10
+/// bits), the rest in byte mode. A code URL's GTIN, serial and 175-digit payload are such runs,
+/// which keeps a typical code at version 8. Six is where numeric mode's cheaper digits pay for
+/// the two extra segment headers.
+fn segments(text: &str) -> Vec<QrSegment> {
+    const MIN_NUMERIC_RUN: usize = 6;
+    let bytes = text.as_bytes();
+    let mut segments = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if run >= MIN_NUMERIC_RUN {
+            if start < i {
+                segments.push(QrSegment::make_bytes(&bytes[start..i]));
+            }
+            segments.push(QrSegment::make_numeric(&text[i..i + run]));
+            i += run;
+            start = i;
+        } else {
+            i += run.max(1);
+        }
+    }
+    if start < bytes.len() {
+        segments.push(QrSegment::make_bytes(&bytes[start..]));
+    }
+    segments
+}
+
 /// Codes per print sheet: 5 columns by 8 rows on A4.
 pub(crate) const SHEET_COLUMNS: usize = 5;
 pub(crate) const SHEET_ROWS: usize = 8;
@@ -157,6 +198,8 @@ mod tests {
             crate::inspect::decode_png(&png).unwrap(),
             vec![text.to_owned()]
         );
+        let url = tracecode_core::vectors::vectors()[0].text.clone();
+        assert_eq!(Modules::encode(&url, Ecc::M).unwrap().version(), 8);
         let svg = modules.svg(4);
         assert!(
             svg.starts_with("<svg") && svg.contains("d=\"M4 4h7v1h-7z"),
