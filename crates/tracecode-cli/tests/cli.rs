@@ -94,6 +94,26 @@ fn brand() -> TempDir {
     dir
 }
 
+/// `issue BATCH` with issuer key 1 of [`brand`], host `t.acme.cn`, into `out`, plus `extra`.
+fn issue_args<'a>(batch: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "issue",
+        batch,
+        "--key",
+        "issuer-1.key",
+        "--key-id",
+        "1",
+        "--host",
+        "t.acme.cn",
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+const CHECKED: [&str; 4] = ["--trust-list", "trust-list.json", "--root", "root.pub"];
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).expect("write");
@@ -332,31 +352,18 @@ fn issue_round_trip_png_decodes_and_verifies_genuine() {
     let dir = brand();
     let d = dir.path();
     write(d, "batch.csv", BATCH);
+    let extra = [
+        "--seed",
+        "42",
+        "--svg",
+        "--png",
+        "--sheets",
+        "--provenance",
+        "--registry",
+    ];
     let out = ok(
         d,
-        &[
-            "issue",
-            "batch.csv",
-            "--key",
-            "issuer-1.key",
-            "--key-id",
-            "1",
-            "--host",
-            "t.acme.cn",
-            "--out",
-            "out",
-            "--seed",
-            "42",
-            "--svg",
-            "--png",
-            "--sheets",
-            "--provenance",
-            "--registry",
-            "--trust-list",
-            "trust-list.json",
-            "--root",
-            "root.pub",
-        ],
+        &[issue_args("batch.csv", "out", &extra), CHECKED.to_vec()].concat(),
     );
     assert!(out.contains("issued 48 codes"), "{out}");
     let codes = std::fs::read_to_string(d.join("out/codes.csv")).expect("codes");
@@ -420,23 +427,7 @@ fn issue_round_trip_png_decodes_and_verifies_genuine() {
             "--json",
         ],
     );
-    ok(
-        d,
-        &[
-            "issue",
-            "batch.csv",
-            "--key",
-            "issuer-1.key",
-            "--key-id",
-            "1",
-            "--host",
-            "t.acme.cn",
-            "--out",
-            "again",
-            "--seed",
-            "42",
-        ],
-    );
+    ok(d, &issue_args("batch.csv", "again", &["--seed", "42"]));
     assert_eq!(
         std::fs::read_to_string(d.join("again/codes.csv")).expect("codes"),
         codes
@@ -453,19 +444,7 @@ fn an_interrupted_batch_resumes_without_changing_or_duplicating_serials() {
         "big.csv",
         "gtin,lot,production_day,region,count\n06901234567892,L1,2026-11-02,310000,8500\n",
     );
-    let args = [
-        "issue",
-        "big.csv",
-        "--key",
-        "issuer-1.key",
-        "--key-id",
-        "1",
-        "--host",
-        "t.acme.cn",
-        "--out",
-        "out",
-        "--registry",
-    ];
+    let args = issue_args("big.csv", "out", &["--registry"]);
     ok(d, &args);
     let complete = std::fs::read_to_string(d.join("out/codes.csv")).expect("codes");
     let serials: std::collections::HashSet<&str> = complete
@@ -531,23 +510,7 @@ fn bad_batches_are_refused_with_file_line_and_field_and_write_nothing() {
     for (name, text, message) in cases {
         write(d, name, &text);
         let out = format!("out-{name}");
-        fails(
-            d,
-            &[
-                "issue",
-                name,
-                "--key",
-                "issuer-1.key",
-                "--key-id",
-                "1",
-                "--host",
-                "t.acme.cn",
-                "--out",
-                &out,
-            ],
-            2,
-            message,
-        );
+        fails(d, &issue_args(name, &out, &[]), 2, message);
         assert!(
             !d.join(&out).exists(),
             "{name}: output written for a bad batch"
@@ -561,44 +524,14 @@ fn bad_batches_are_refused_with_file_line_and_field_and_write_nothing() {
     );
     fails(
         d,
-        &[
-            "issue",
-            "p.csv",
-            "--key",
-            "issuer-1.key",
-            "--key-id",
-            "1",
-            "--host",
-            "t.acme.cn",
-            "--out",
-            "o1",
-            "--trust-list",
-            "trust-list.json",
-            "--root",
-            "root.pub",
-        ],
+        &issue_args("p.csv", "o1", &CHECKED),
         2,
         "may not sign this GTIN",
     );
     write(d, "w.csv", &BATCH.replace("2026-11-02", "2024-11-02"));
     fails(
         d,
-        &[
-            "issue",
-            "w.csv",
-            "--key",
-            "issuer-1.key",
-            "--key-id",
-            "1",
-            "--host",
-            "t.acme.cn",
-            "--out",
-            "o2",
-            "--trust-list",
-            "trust-list.json",
-            "--root",
-            "root.pub",
-        ],
+        &issue_args("w.csv", "o2", &CHECKED),
         2,
         "outside the key's window",
     );
@@ -643,23 +576,7 @@ fn inspect_reports_verdicts_and_exit_codes() {
     let dir = brand();
     let d = dir.path();
     write(d, "batch.csv", BATCH);
-    ok(
-        d,
-        &[
-            "issue",
-            "batch.csv",
-            "--key",
-            "issuer-1.key",
-            "--key-id",
-            "1",
-            "--host",
-            "t.acme.cn",
-            "--out",
-            "out",
-            "--seed",
-            "1",
-        ],
-    );
+    ok(d, &issue_args("batch.csv", "out", &["--seed", "1"]));
     let codes = std::fs::read_to_string(d.join("out/codes.csv")).expect("codes");
     let url = codes
         .lines()
