@@ -92,6 +92,7 @@ fn malformed_codes_name_the_field() {
         ),
         (url.replace("/10/L2611A", "/10/L 2611"), "lot"),
         (url.replace("/10/L2611A", "/10/L26%ZZ"), "path"),
+        (url.replace("/10/L2611A", "/10/%4c2611A"), "path"),
         (
             url.replace("/10/L2611A", "/10/ABCDEFGHIJKLMNOPQRSTU"),
             "lot",

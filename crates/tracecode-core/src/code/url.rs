@@ -1,7 +1,7 @@
 //! Reading code URLs, strictly, with the few liberties phones take.
 //!
 //! Tolerated: any case in scheme and host, a trailing `/` after the serial, percent-encoding of
-//! any path character, query keys other than `s` (WeChat and campaign tools append them), and a
+//! any path character (uppercase hex), query keys other than `s` (WeChat and campaign tools append them), and a
 //! fragment (`#wechat_redirect`). Anything else is refused with the field at fault. A general URL
 //! parser is not used on purpose: WHATWG parsing silently drops tabs and newlines, turns `\` into
 //! `/` and resolves `..`, which would make different byte strings verify as the same code.
@@ -90,8 +90,8 @@ pub enum PathError {
     /// An empty segment (`//`).
     #[error("empty segment")]
     EmptySegment,
-    /// `%` not followed by two hex digits, or an escape that decodes to invalid UTF-8.
-    #[error("bad percent-encoding in {0:?}")]
+    /// `%` not followed by two uppercase hex digits, or an escape that decodes to invalid UTF-8.
+    #[error("bad percent-encoding in {0:?} (escapes are % and two uppercase hex digits)")]
     Escape(String),
 }
 
@@ -124,10 +124,12 @@ pub(super) fn encode_segment(text: &str) -> String {
 
 fn decode_segment(segment: &str) -> Result<String, PathError> {
     let bytes = segment.as_bytes();
+    // Uppercase hex only (RFC 3986 §2.1 asks producers for it): with `%3f` accepted as `%3F`,
+    // changing one byte of a genuine URL could still verify.
+    let upper_hex = |b: &u8| matches!(b, b'0'..=b'9' | b'A'..=b'F');
     let well_formed = bytes.iter().enumerate().all(|(i, &b)| {
         b != b'%'
-            || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+            || (bytes.get(i + 1).is_some_and(upper_hex) && bytes.get(i + 2).is_some_and(upper_hex))
     });
     if !well_formed {
         return Err(PathError::Escape(segment.to_owned()));
