@@ -73,7 +73,7 @@ pub(crate) fn run(args: &IssueArgs) -> Result<()> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let state_path = args.out.join(STATE_FILE);
-    let mut state = match read_state(&state_path)? {
+    let state = match read_state(&state_path)? {
         Some(state) if state.fingerprint != fingerprint => bail!(
             "{} holds a different batch (other input, key or options); use another --out",
             args.out.display()
@@ -136,7 +136,7 @@ pub(crate) fn run(args: &IssueArgs) -> Result<()> {
     if state.codes_bytes == 0 {
         writeln!(codes, "gtin,lot,serial,production_day,region,key_id,url")?;
     }
-    let mut registry = if args.registry {
+    let registry = if args.registry {
         Some(append_at(
             &args.out.join(REGISTRY_FILE),
             state.registry_bytes,
@@ -152,30 +152,44 @@ pub(crate) fn run(args: &IssueArgs) -> Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let resumed_at = state.done;
-    while state.done < total {
-        let end = (state.done + CHUNK).min(total);
-        let units = units(&rows, state.done..end, &serial_key);
-        let produced = units
-            .par_iter()
-            .map(|unit| produce(unit, args, &key, key_id, &host))
-            .collect::<Result<Vec<_>>>()?;
-        for p in &produced {
-            codes.write_all(p.code_row.as_bytes())?;
-            if let Some(registry) = registry.as_mut() {
-                registry.write_all(p.registry_line.as_bytes())?;
+    let mut recorder = Recorder {
+        state,
+        state_path,
+        codes,
+        registry,
+        sheets: args.sheets.then(|| (args.out.clone(), args.quiet_zone)),
+        progress: progress.clone(),
+    };
+    // Chunks are produced on all cores while a recorder thread writes and syncs the previous
+    // one; the channel holds one chunk, so at most three are in memory.
+    std::thread::scope(|scope| -> Result<()> {
+        let (chunks, received) = std::sync::mpsc::sync_channel::<Chunk>(1);
+        let recording = scope.spawn(move || recorder.record(&received));
+        let mut start = resumed_at;
+        let produced = loop {
+            if start >= total {
+                break Ok(());
             }
-        }
-        if args.sheets {
-            write_sheets(&args.out, state.done, &produced, args.quiet_zone)?;
-        }
-        state.codes_bytes = sync(&mut codes)?;
-        if let Some(registry) = registry.as_mut() {
-            state.registry_bytes = sync(registry)?;
-        }
-        state.done = end;
-        write_state(&state_path, &state)?;
-        progress.set_position(end);
-    }
+            let end = (start + CHUNK).min(total);
+            let chunk = produce_chunk(args, &rows, start..end, &serial_key, &key, key_id, &host)
+                .map(|produced| Chunk { start, end, produced });
+            match chunk {
+                // A closed channel means the recorder failed: its error is reported below.
+                Ok(chunk) => {
+                    if chunks.send(chunk).is_err() {
+                        break Ok(());
+                    }
+                }
+                Err(e) => break Err(e),
+            }
+            start = end;
+        };
+        drop(chunks);
+        let recorded = recording
+            .join()
+            .map_err(|_| anyhow::anyhow!("the recorder thread panicked"))?;
+        recorded.and(produced)
+    })?;
     progress.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     let issued = total - resumed_at;
@@ -188,6 +202,74 @@ pub(crate) fn run(args: &IssueArgs) -> Result<()> {
         println!("peak-rss-kib {}", peak_rss_kib().unwrap_or(0));
     }
     Ok(())
+}
+
+/// Units `range` of the batch, signed and rendered on all cores.
+fn produce_chunk(
+    args: &IssueArgs,
+    rows: &[BatchRow],
+    range: std::ops::Range<u64>,
+    serial_key: &[u8; 32],
+    key: &SigningKey,
+    key_id: KeyId,
+    host: &Host,
+) -> Result<Vec<Produced>> {
+    for (dir, wanted) in [("svg", args.svg), ("png", args.png)] {
+        for shard_start in (range.start / SHARD..=(range.end - 1) / SHARD).map(|s| s * SHARD) {
+            if wanted {
+                let path = args.out.join(dir).join(shard(shard_start));
+                std::fs::create_dir_all(&path)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
+            }
+        }
+    }
+    units(rows, range, serial_key)
+        .par_iter()
+        .map(|unit| produce(unit, args, key, key_id, host))
+        .collect()
+}
+
+/// A produced chunk on its way to the recorder.
+struct Chunk {
+    start: u64,
+    end: u64,
+    produced: Vec<Produced>,
+}
+
+/// Writes chunks to the sequential files in order, syncs them and records progress.
+struct Recorder {
+    state: State,
+    state_path: PathBuf,
+    codes: BufWriter<File>,
+    registry: Option<BufWriter<File>>,
+    /// Output directory and quiet zone, when sheets are wanted.
+    sheets: Option<(PathBuf, u32)>,
+    progress: ProgressBar,
+}
+
+impl Recorder {
+    fn record(&mut self, chunks: &std::sync::mpsc::Receiver<Chunk>) -> Result<()> {
+        for chunk in chunks {
+            debug_assert_eq!(chunk.start, self.state.done);
+            for p in &chunk.produced {
+                self.codes.write_all(p.code_row.as_bytes())?;
+                if let Some(registry) = self.registry.as_mut() {
+                    registry.write_all(p.registry_line.as_bytes())?;
+                }
+            }
+            if let Some((out, quiet)) = &self.sheets {
+                write_sheets(out, chunk.start, &chunk.produced, *quiet)?;
+            }
+            self.state.codes_bytes = sync(&mut self.codes)?;
+            if let Some(registry) = self.registry.as_mut() {
+                self.state.registry_bytes = sync(registry)?;
+            }
+            self.state.done = chunk.end;
+            write_state(&self.state_path, &self.state)?;
+            self.progress.set_position(chunk.end);
+        }
+        Ok(())
+    }
 }
 
 /// The units with global indices in `range`, in batch order.
@@ -235,6 +317,15 @@ fn serial_key(seed: Option<u64>) -> [u8; 32] {
     }
 }
 
+/// Per-code artwork goes into folders of [`SHARD`] codes by batch position (`svg/00000/`,
+/// `svg/00001/`, …): a million files in one folder slow every tool that lists it, and two
+/// threads creating files in one folder contend for its lock.
+const SHARD: u64 = 1000;
+
+fn shard(index: u64) -> String {
+    format!("{:05}", index / SHARD)
+}
+
 fn produce(
     unit: &Unit<'_>,
     args: &IssueArgs,
@@ -263,13 +354,13 @@ fn produce(
     if let Some(m) = &modules {
         if args.svg {
             write_file(
-                &args.out.join("svg").join(format!("{stem}.svg")),
+                &args.out.join("svg").join(shard(unit.index)).join(format!("{stem}.svg")),
                 m.svg(args.quiet_zone).as_bytes(),
             )?;
         }
         if args.png {
             write_file(
-                &args.out.join("png").join(format!("{stem}.png")),
+                &args.out.join("png").join(shard(unit.index)).join(format!("{stem}.png")),
                 &m.png(args.quiet_zone, args.png_scale)?,
             )?;
         }
@@ -296,24 +387,30 @@ fn produce(
             &url,
         ]),
         registry_line,
-        label: format!("{} {}", unit.index + 1, unit.serial),
+        label: if args.sheets {
+            format!("{} {}", unit.index + 1, unit.serial)
+        } else {
+            String::new()
+        },
         modules: if args.sheets { modules } else { None },
     })
 }
 
 /// A CSV line; lots may hold `"` and `,`, so fields are quoted when needed.
 fn csv_row(fields: &[&str]) -> String {
-    let mut line = fields
-        .iter()
-        .map(|f| {
-            if f.contains([',', '"', '\n']) {
-                format!("\"{}\"", f.replace('"', "\"\""))
-            } else {
-                (*f).to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",");
+    let mut line = String::with_capacity(fields.iter().map(|f| f.len() + 1).sum::<usize>() + 8);
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        if field.contains([',', '"', '\n']) {
+            line.push('"');
+            line.push_str(&field.replace('"', "\"\""));
+            line.push('"');
+        } else {
+            line.push_str(field);
+        }
+    }
     line.push('\n');
     line
 }
