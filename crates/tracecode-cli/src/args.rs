@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::artwork::SheetFormat;
+
 /// tracecode issuer tool: keys, trust lists, batches of signed codes, QR artwork.
 #[derive(Debug, Parser)]
 #[command(name = "tracecode", version, about, max_term_width = 100)]
@@ -219,9 +221,10 @@ pub(crate) struct IssueArgs {
     /// Write one PNG per code.
     #[arg(long)]
     pub(crate) png: bool,
-    /// Write print sheets (SVG pages, a grid of codes with the serial under each).
-    #[arg(long)]
-    pub(crate) sheets: bool,
+    /// Write print sheets: A4 pages, a grid of 40 codes with position and serial under each;
+    /// `svg` (one file per page, the default) or `pdf` (one file per 100 pages).
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "svg", value_name = "FORMAT")]
+    pub(crate) sheets: Option<SheetFormat>,
     /// Write static provenance files (`units/{gtin}/{serial}/timeline`).
     #[arg(long)]
     pub(crate) provenance: bool,

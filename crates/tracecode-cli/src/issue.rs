@@ -24,7 +24,7 @@ use tracecode_core::ed25519_dalek::SigningKey;
 use tracecode_core::{verify, Code, CodeData, Host, KeyId, Serial, TrustList};
 
 use crate::args::IssueArgs;
-use crate::artwork::{self, Modules, PER_SHEET};
+use crate::artwork::{self, Modules, SheetFormat, PER_SHEET};
 use crate::batch::{self, BatchRow, Units};
 use crate::keys;
 
@@ -125,7 +125,7 @@ pub(crate) fn run(args: &IssueArgs) -> Result<()> {
         let wanted = match dir {
             "svg" => args.svg,
             "png" => args.png,
-            "sheets" => args.sheets,
+            "sheets" => args.sheets.is_some(),
             _ => args.provenance,
         };
         if wanted {
@@ -157,7 +157,9 @@ pub(crate) fn run(args: &IssueArgs) -> Result<()> {
         state_path,
         codes,
         registry,
-        sheets: args.sheets.then(|| (args.out.clone(), args.quiet_zone)),
+        sheets: args
+            .sheets
+            .map(|format| (args.out.clone(), format, args.quiet_zone)),
         progress: progress.clone(),
     };
     // Chunks are produced on all cores while a recorder thread writes and syncs the previous
@@ -172,7 +174,11 @@ pub(crate) fn run(args: &IssueArgs) -> Result<()> {
             }
             let end = (start + CHUNK).min(total);
             let chunk = produce_chunk(args, &rows, start..end, &serial_key, &key, key_id, &host)
-                .map(|produced| Chunk { start, end, produced });
+                .map(|produced| Chunk {
+                    start,
+                    end,
+                    produced,
+                });
             match chunk {
                 // A closed channel means the recorder failed: its error is reported below.
                 Ok(chunk) => {
@@ -242,8 +248,8 @@ struct Recorder {
     state_path: PathBuf,
     codes: BufWriter<File>,
     registry: Option<BufWriter<File>>,
-    /// Output directory and quiet zone, when sheets are wanted.
-    sheets: Option<(PathBuf, u32)>,
+    /// Output directory, format and quiet zone, when sheets are wanted.
+    sheets: Option<(PathBuf, SheetFormat, u32)>,
     progress: ProgressBar,
 }
 
@@ -257,8 +263,8 @@ impl Recorder {
                     registry.write_all(p.registry_line.as_bytes())?;
                 }
             }
-            if let Some((out, quiet)) = &self.sheets {
-                write_sheets(out, chunk.start, &chunk.produced, *quiet)?;
+            if let Some((out, format, quiet)) = &self.sheets {
+                write_sheets(out, *format, chunk.start, &chunk.produced, *quiet)?;
             }
             self.state.codes_bytes = sync(&mut self.codes)?;
             if let Some(registry) = self.registry.as_mut() {
@@ -346,7 +352,7 @@ fn produce(
     let url = code.url();
     let lot = row.lot.as_ref().map_or("", |l| l.as_str());
     let stem = format!("{}-{}", row.gtin, unit.serial);
-    let modules = if args.svg || args.png || args.sheets {
+    let modules = if args.svg || args.png || args.sheets.is_some() {
         Some(Modules::encode(&url, args.ecc)?)
     } else {
         None
@@ -354,13 +360,21 @@ fn produce(
     if let Some(m) = &modules {
         if args.svg {
             write_file(
-                &args.out.join("svg").join(shard(unit.index)).join(format!("{stem}.svg")),
+                &args
+                    .out
+                    .join("svg")
+                    .join(shard(unit.index))
+                    .join(format!("{stem}.svg")),
                 m.svg(args.quiet_zone).as_bytes(),
             )?;
         }
         if args.png {
             write_file(
-                &args.out.join("png").join(shard(unit.index)).join(format!("{stem}.png")),
+                &args
+                    .out
+                    .join("png")
+                    .join(shard(unit.index))
+                    .join(format!("{stem}.png")),
                 &m.png(args.quiet_zone, args.png_scale)?,
             )?;
         }
@@ -387,12 +401,12 @@ fn produce(
             &url,
         ]),
         registry_line,
-        label: if args.sheets {
+        label: if args.sheets.is_some() {
             format!("{} {}", unit.index + 1, unit.serial)
         } else {
             String::new()
         },
-        modules: if args.sheets { modules } else { None },
+        modules: if args.sheets.is_some() { modules } else { None },
     })
 }
 
@@ -443,21 +457,36 @@ fn write_provenance(root: &Path, code: &Code) -> Result<()> {
     )
 }
 
-fn write_sheets(out: &Path, first_index: u64, produced: &[Produced], quiet: u32) -> Result<()> {
-    let first_page = first_index / PER_SHEET as u64;
-    produced
-        .par_chunks(PER_SHEET)
-        .enumerate()
-        .try_for_each(|(i, page)| {
-            let codes: Vec<(String, &Modules)> = page
-                .iter()
+/// Sheets for one chunk: an SVG per page, or one PDF of the chunk's pages
+/// (`sheets-000001-000100.pdf`, pages numbered from 1 across the batch).
+fn write_sheets(
+    out: &Path,
+    format: SheetFormat,
+    first_index: u64,
+    produced: &[Produced],
+    quiet: u32,
+) -> Result<()> {
+    let first_page = first_index / PER_SHEET as u64 + 1;
+    let pages: Vec<Vec<(String, &Modules)>> = produced
+        .chunks(PER_SHEET)
+        .map(|page| {
+            page.iter()
                 .filter_map(|p| p.modules.as_ref().map(|m| (p.label.clone(), m)))
-                .collect();
-            let path = out
-                .join("sheets")
-                .join(format!("sheet-{:06}.svg", first_page + i as u64 + 1));
-            write_file(&path, artwork::sheet(&codes, quiet).as_bytes())
+                .collect()
         })
+        .collect();
+    let dir = out.join("sheets");
+    match format {
+        SheetFormat::Svg => pages.par_iter().enumerate().try_for_each(|(i, codes)| {
+            let path = dir.join(format!("sheet-{:06}.svg", first_page + i as u64));
+            write_file(&path, artwork::sheet_svg(codes, quiet).as_bytes())
+        }),
+        SheetFormat::Pdf => {
+            let last_page = first_page + pages.len() as u64 - 1;
+            let path = dir.join(format!("sheets-{first_page:06}-{last_page:06}.pdf"));
+            write_file(&path, &artwork::sheet_pdf(&pages, quiet))
+        }
+    }
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -512,7 +541,7 @@ fn write_state(path: &Path, state: &State) -> Result<()> {
 fn fingerprint(args: &IssueArgs, key: &SigningKey) -> Result<String> {
     let batch = std::fs::read(&args.batch)?;
     let options = format!(
-        "{}|{}|{:?}|{}|{}|{}|{}|{}|{:?}|{}|{}|{}",
+        "{}|{}|{:?}|{}|{}|{:?}|{}|{}|{:?}|{}|{}|{}",
         args.key_id,
         args.host,
         args.seed,

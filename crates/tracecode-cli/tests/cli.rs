@@ -1,46 +1,11 @@
 //! The `tracecode` binary end to end, in temporary directories.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use common::{fails, ok, tracecode};
 use tempfile::TempDir;
-
-fn tracecode(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tracecode"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("TRACECODE_ROOT_PUB")
-        .env_remove("TRACECODE_TRUST_LIST")
-        .output()
-        .expect("the binary runs")
-}
-
-#[track_caller]
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = tracecode(dir, args);
-    assert!(
-        out.status.success(),
-        "tracecode {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-#[track_caller]
-fn fails(dir: &Path, args: &[&str], code: i32, message: &str) {
-    let out = tracecode(dir, args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "tracecode {args:?}: {stderr}"
-    );
-    assert!(
-        stderr.contains(message),
-        "tracecode {args:?}: expected {message:?} in {stderr}"
-    );
-}
 
 /// Keys, a trust list with issuer key 1 for prefix 690123, signed.
 fn brand() -> TempDir {
@@ -368,7 +333,7 @@ fn issue_round_trip_png_decodes_and_verifies_genuine() {
     assert!(out.contains("issued 48 codes"), "{out}");
     let codes = std::fs::read_to_string(d.join("out/codes.csv")).expect("codes");
     assert_eq!(codes.lines().count(), 49);
-    let pngs: Vec<_> = std::fs::read_dir(d.join("out/png"))
+    let pngs: Vec<_> = std::fs::read_dir(d.join("out/png/00000"))
         .expect("png dir")
         .map(|e| e.expect("entry").path())
         .collect();
@@ -388,7 +353,9 @@ fn issue_round_trip_png_decodes_and_verifies_genuine() {
         assert!(report.starts_with("Genuine"), "{}: {report}", png.display());
     }
     assert_eq!(
-        std::fs::read_dir(d.join("out/svg")).expect("svg").count(),
+        std::fs::read_dir(d.join("out/svg/00000"))
+            .expect("svg")
+            .count(),
         48
     );
     assert_eq!(

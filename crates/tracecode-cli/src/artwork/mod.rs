@@ -1,13 +1,22 @@
 //! QR artwork: one SVG or PNG per code, and print sheets.
 
-use std::fmt::Write as _;
-
 use anyhow::{Context, Result};
 use qrcodegen::{QrCodeEcc, QrSegment};
 
 mod mask;
+mod sheet;
+
+pub(crate) use sheet::{sheet_pdf, sheet_svg, SheetFormat, PER_SHEET};
 
 use crate::args::Ecc;
+
+/// `len` dark modules from `(x, y)` rightwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Run {
+    pub(crate) x: usize,
+    pub(crate) y: usize,
+    pub(crate) len: usize,
+}
 
 /// A code's module matrix, ready to draw.
 pub(crate) struct Modules {
@@ -54,37 +63,50 @@ impl Modules {
         // Formatting dominated artwork time with `write!`; itoa is several times faster.
         let mut number = itoa::Buffer::new();
         let q = quiet as usize;
-        for (y, row) in self.dark.chunks_exact(self.width).enumerate() {
-            // Where the pen is after the row's last run, if the row has one yet.
-            let mut pen: Option<usize> = None;
-            let mut x = 0;
-            while x < row.len() {
-                let start = x;
-                while x < row.len() && row[x] {
-                    x += 1;
+        // Where the pen is after the last run, if that run was on row `y`.
+        let mut pen: Option<(usize, usize)> = None;
+        for run in self.runs() {
+            match pen {
+                Some((y, end)) if y == run.y => {
+                    d.push('m');
+                    d.push_str(number.format(run.x - end));
+                    d.push_str(" 0h");
                 }
-                if x == start {
-                    x += 1;
-                    continue;
+                _ => {
+                    d.push('M');
+                    d.push_str(number.format(run.x + q));
+                    d.push(' ');
+                    d.push_str(number.format(run.y + q));
+                    d.push_str(".5h");
                 }
-                match pen {
-                    None => {
-                        d.push('M');
-                        d.push_str(number.format(start + q));
-                        d.push(' ');
-                        d.push_str(number.format(y + q));
-                        d.push_str(".5h");
-                    }
-                    Some(end) => {
-                        d.push('m');
-                        d.push_str(number.format(start - end));
-                        d.push_str(" 0h");
-                    }
-                }
-                d.push_str(number.format(x - start));
-                pen = Some(x);
             }
+            d.push_str(number.format(run.len));
+            pen = Some((run.y, run.x + run.len));
         }
+    }
+
+    /// Horizontal runs of dark modules, row by row, left to right.
+    pub(crate) fn runs(&self) -> impl Iterator<Item = Run> + '_ {
+        self.dark
+            .chunks_exact(self.width)
+            .enumerate()
+            .flat_map(|(y, row)| {
+                let mut x = 0;
+                std::iter::from_fn(move || {
+                    while x < row.len() && !row[x] {
+                        x += 1;
+                    }
+                    let start = x;
+                    while x < row.len() && row[x] {
+                        x += 1;
+                    }
+                    (x > start).then_some(Run {
+                        x: start,
+                        y,
+                        len: x - start,
+                    })
+                })
+            })
     }
 
     /// A standalone SVG, one user unit per module.
@@ -159,42 +181,6 @@ fn segments(text: &str) -> Vec<QrSegment> {
         segments.push(QrSegment::make_bytes(&bytes[start..]));
     }
     segments
-}
-
-/// Codes per print sheet: 5 columns by 8 rows on A4.
-pub(crate) const SHEET_COLUMNS: usize = 5;
-pub(crate) const SHEET_ROWS: usize = 8;
-pub(crate) const PER_SHEET: usize = SHEET_COLUMNS * SHEET_ROWS;
-
-/// One A4 page (millimetres) of codes with the serial printed under each.
-pub(crate) fn sheet(codes: &[(String, &Modules)], quiet: u32) -> String {
-    const PAGE_W: f64 = 210.0;
-    const PAGE_H: f64 = 297.0;
-    const MARGIN: f64 = 10.0;
-    let cell_w = (PAGE_W - 2.0 * MARGIN) / SHEET_COLUMNS as f64;
-    let cell_h = (PAGE_H - 2.0 * MARGIN) / SHEET_ROWS as f64;
-    let code_mm = (cell_w.min(cell_h) - 6.0).min(30.0);
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{PAGE_W}mm\" height=\"{PAGE_H}mm\" \
-         viewBox=\"0 0 {PAGE_W} {PAGE_H}\" shape-rendering=\"crispEdges\">\
-         <rect width=\"{PAGE_W}\" height=\"{PAGE_H}\" fill=\"#fff\"/>"
-    );
-    for (i, (label, modules)) in codes.iter().enumerate() {
-        let side = (modules.width + 2 * quiet as usize) as f64;
-        let scale = code_mm / side;
-        let x = MARGIN + (i % SHEET_COLUMNS) as f64 * cell_w + (cell_w - code_mm) / 2.0;
-        let y = MARGIN + (i / SHEET_COLUMNS) as f64 * cell_h + 1.0;
-        let _ = write!(
-            svg,
-            "<path stroke=\"#000\" stroke-width=\"1\" transform=\"translate({x:.3} {y:.3}) scale({scale:.5})\" d=\"{}\"/>\
-             <text x=\"{:.3}\" y=\"{:.3}\" font-family=\"monospace\" font-size=\"2.6\" text-anchor=\"middle\">{label}</text>",
-            modules.path(quiet),
-            x + code_mm / 2.0,
-            y + code_mm + 3.0,
-        );
-    }
-    svg.push_str("</svg>\n");
-    svg
 }
 
 #[cfg(test)]
