@@ -212,6 +212,10 @@ pub(crate) struct IssueArgs {
     pub(crate) trust_list: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) roots: RootsArg,
+    /// The serial ledger shared by every batch that must not repeat a serial (default: beside
+    /// the key, `issuer.key` → `issuer.serials.json`). Owner-only: it holds the serial key.
+    #[arg(long, conflicts_with = "seed")]
+    pub(crate) ledger: Option<PathBuf>,
     /// Deterministic serials from this seed (tests and demos only: serials become guessable).
     #[arg(long)]
     pub(crate) seed: Option<u64>,

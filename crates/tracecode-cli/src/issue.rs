@@ -14,19 +14,18 @@ use anyhow::{bail, Context, Result};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use indicatif::{ProgressBar, ProgressStyle};
-use rand_chacha::ChaCha20Rng;
-use rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tracecode_core::ed25519_dalek::SigningKey;
-use tracecode_core::{verify, Code, CodeData, Host, KeyId, Serial, TrustList};
+use tracecode_core::{verify, Code, CodeData, Gtin, Host, KeyId, Serial, TrustList};
 
 use crate::args::IssueArgs;
 use crate::artwork::{self, Modules, SheetFormat, PER_SHEET};
 use crate::batch::{self, BatchRow, Units};
 use crate::keys;
+use crate::ledger::{self, SerialCipher};
 
 /// Units per chunk: a multiple of the sheet size, so that resumed sheets line up.
 const CHUNK: u64 = (PER_SHEET as u64) * 100;
@@ -39,8 +38,10 @@ const REGISTRY_FILE: &str = "registry-import.jsonl";
 struct State {
     /// What was asked: batch file, key, host and options. A resumed run must ask the same.
     fingerprint: String,
-    /// Key of the serial stream, base64url.
+    /// Key of the serial permutation (the ledger's), base64url.
     serial_key: String,
+    /// Per batch row, the counter of its first serial (see [`ledger`]).
+    row_starts: Vec<u64>,
     total: u64,
     done: u64,
     codes_bytes: u64,
@@ -70,6 +71,9 @@ pub(crate) fn run(args: &IssueArgs) -> Result<()> {
     let host: Host = args.host.parse().context("--host")?;
     let total: u64 = rows.iter().map(BatchRow::len).sum();
     let fingerprint = fingerprint(args, &key)?;
+    if let Some(path) = &args.trust_list {
+        check_against_trust_list(path, &args.roots.roots, &rows, key_id, &host, &key)?;
+    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let state_path = args.out.join(STATE_FILE);
@@ -102,9 +106,28 @@ pub(crate) fn run(args: &IssueArgs) -> Result<()> {
                     args.out.display()
                 );
             }
+            // Counts of random serials per row; rows with explicit serials reserve none.
+            let counts: Vec<(Gtin, u64)> = rows
+                .iter()
+                .map(|row| match row.units {
+                    Units::Count(n) => (row.gtin, n),
+                    Units::Serials(_) => (row.gtin, 0),
+                })
+                .collect();
+            let (serial_key, row_starts) = match args.seed {
+                Some(_) => (ledger::key(args.seed), ledger::local_starts(&counts)),
+                None => {
+                    let path = args
+                        .ledger
+                        .clone()
+                        .unwrap_or_else(|| ledger::default_path(&args.key));
+                    ledger::reserve(&path, &counts)?
+                }
+            };
             State {
                 fingerprint,
-                serial_key: URL_SAFE_NO_PAD.encode(serial_key(args.seed)),
+                serial_key: URL_SAFE_NO_PAD.encode(serial_key),
+                row_starts,
                 total,
                 done: 0,
                 codes_bytes: 0,
@@ -112,15 +135,18 @@ pub(crate) fn run(args: &IssueArgs) -> Result<()> {
             }
         }
     };
-    let serial_key: [u8; 32] = URL_SAFE_NO_PAD
-        .decode(&state.serial_key)
-        .ok()
-        .and_then(|k| k.try_into().ok())
-        .context("the state file's serial key is damaged")?;
-
-    if let Some(path) = &args.trust_list {
-        check_against_trust_list(path, &args.roots.roots, &rows, key_id, &host, &key)?;
+    let serial_key =
+        ledger::decode_key(&state.serial_key).context("the state file's serial key is damaged")?;
+    if state.row_starts.len() != rows.len() {
+        bail!("the state file's serial counters are damaged");
     }
+    let serials = Serials {
+        ciphers: rows
+            .iter()
+            .map(|row| SerialCipher::new(&serial_key, row.gtin))
+            .collect(),
+        row_starts: state.row_starts.clone(),
+    };
     for dir in ["svg", "png", "sheets", "static"] {
         let wanted = match dir {
             "svg" => args.svg,
@@ -173,12 +199,13 @@ pub(crate) fn run(args: &IssueArgs) -> Result<()> {
                 break Ok(());
             }
             let end = (start + CHUNK).min(total);
-            let chunk = produce_chunk(args, &rows, start..end, &serial_key, &key, key_id, &host)
-                .map(|produced| Chunk {
+            let chunk = produce_chunk(args, &rows, start..end, &serials, &key, key_id, &host).map(
+                |produced| Chunk {
                     start,
                     end,
                     produced,
-                });
+                },
+            );
             match chunk {
                 // A closed channel means the recorder failed: its error is reported below.
                 Ok(chunk) => {
@@ -215,7 +242,7 @@ fn produce_chunk(
     args: &IssueArgs,
     rows: &[BatchRow],
     range: std::ops::Range<u64>,
-    serial_key: &[u8; 32],
+    serials: &Serials,
     key: &SigningKey,
     key_id: KeyId,
     host: &Host,
@@ -229,7 +256,7 @@ fn produce_chunk(
             }
         }
     }
-    units(rows, range, serial_key)
+    units(rows, range, serials)
         .par_iter()
         .map(|unit| produce(unit, args, key, key_id, host))
         .collect()
@@ -278,20 +305,28 @@ impl Recorder {
     }
 }
 
+/// How a batch's random serials are made: per row, its GTIN's permutation and first counter.
+struct Serials {
+    ciphers: Vec<SerialCipher>,
+    row_starts: Vec<u64>,
+}
+
 /// The units with global indices in `range`, in batch order.
 fn units<'a>(
     rows: &'a [BatchRow],
     range: std::ops::Range<u64>,
-    serial_key: &[u8; 32],
+    serials: &Serials,
 ) -> Vec<Unit<'a>> {
     let mut out = Vec::with_capacity((range.end - range.start) as usize);
     let mut first = 0;
-    for row in rows {
+    for (i, row) in rows.iter().enumerate() {
         let len = row.len();
         let (lo, hi) = (range.start.max(first), range.end.min(first + len));
         for index in lo..hi {
             let serial = match &row.units {
-                Units::Count(_) => random_serial(serial_key, index),
+                Units::Count(_) => {
+                    serials.ciphers[i].serial(serials.row_starts[i] + (index - first))
+                }
                 Units::Serials(list) => list[(index - first) as usize],
             };
             out.push(Unit { index, row, serial });
@@ -299,28 +334,6 @@ fn units<'a>(
         first += len;
     }
     out
-}
-
-/// The `index`-th serial of the keyed stream: random access, so chunks run in parallel and a
-/// resumed batch gets the same serials.
-fn random_serial(key: &[u8; 32], index: u64) -> Serial {
-    let mut rng = ChaCha20Rng::from_seed(*key);
-    rng.set_word_pos(u128::from(index) * 2);
-    Serial::new(rng.next_u64())
-}
-
-fn serial_key(seed: Option<u64>) -> [u8; 32] {
-    match seed {
-        Some(seed) => {
-            Sha256::digest([b"tracecode serial seed".as_slice(), &seed.to_be_bytes()].concat())
-                .into()
-        }
-        None => {
-            let mut key = [0u8; 32];
-            rand_core::OsRng.fill_bytes(&mut key);
-            key
-        }
-    }
 }
 
 /// Per-code artwork goes into folders of [`SHARD`] codes by batch position (`svg/00000/`,
@@ -621,18 +634,6 @@ fn peak_rss_kib() -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn serials_are_stable_per_index_and_key() {
-        let key = serial_key(Some(7));
-        assert_eq!(random_serial(&key, 5), random_serial(&key, 5));
-        assert_ne!(random_serial(&key, 5), random_serial(&key, 6));
-        assert_ne!(
-            random_serial(&serial_key(Some(8)), 5),
-            random_serial(&key, 5)
-        );
-        assert_ne!(serial_key(None), serial_key(None));
-    }
 
     #[test]
     fn csv_fields_with_commas_and_quotes_are_quoted() {

@@ -7,6 +7,7 @@ mod batch;
 mod inspect;
 mod issue;
 mod keys;
+mod ledger;
 mod trust_list;
 
 use std::process::ExitCode;

@@ -602,3 +602,84 @@ fn inspect_reports_verdicts_and_exit_codes() {
         "no root key",
     );
 }
+
+/// The serials column of a batch's codes.csv.
+fn serials_of(dir: &Path, out: &str) -> Vec<String> {
+    std::fs::read_to_string(dir.join(out).join("codes.csv"))
+        .expect("codes.csv")
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').nth(2).expect("serial").to_owned())
+        .collect()
+}
+
+#[test]
+fn batches_sharing_a_ledger_never_repeat_a_serial() {
+    let dir = brand();
+    let d = dir.path();
+    let batch = "gtin,lot,production_day,region,count\n\
+                 06901234567892,L1,2026-11-02,310000,300\n\
+                 06901234567816,L1,2026-11-02,310000,20\n";
+    write(d, "batch.csv", batch);
+    // Two batches one after the other, on the default ledger beside the key.
+    ok(d, &issue_args("batch.csv", "first", &[]));
+    ok(d, &issue_args("batch.csv", "second", &[]));
+    // Two at once, on another ledger: the lock keeps their reservations apart.
+    let shared = ["--ledger", "shared.json"];
+    let running: Vec<_> = ["third", "fourth"]
+        .into_iter()
+        .map(|out| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_tracecode"))
+                .current_dir(d)
+                .args(issue_args("batch.csv", out, &shared))
+                .output()
+        })
+        .collect();
+    for out in running {
+        assert!(out.expect("runs").status.success());
+    }
+    let mut all = std::collections::BTreeSet::new();
+    let mut total = 0;
+    for out in ["first", "second", "third", "fourth"] {
+        let serials = serials_of(d, out);
+        assert_eq!(serials.len(), 320);
+        total += serials.len();
+        all.extend(serials);
+    }
+    // The two ledgers have different keys, so even their serials differ.
+    assert_eq!(all.len(), total);
+    let ledger: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("issuer-1.serials.json")).expect("default ledger"),
+    )
+    .expect("JSON");
+    assert_eq!(ledger["next"]["06901234567892"], 600);
+    assert_eq!(ledger["next"]["06901234567816"], 40);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(d.join("shared.json"))
+            .expect("shared ledger")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn a_damaged_ledger_stops_the_batch_before_anything_is_written() {
+    let dir = brand();
+    let d = dir.path();
+    write(d, "batch.csv", BATCH);
+    write(d, "ledger.json", "{\"key\": 5}");
+    fails(
+        d,
+        &issue_args("batch.csv", "out", &["--ledger", "ledger.json"]),
+        2,
+        "the serial ledger ledger.json is damaged",
+    );
+    assert!(!d.join("out/codes.csv").exists());
+    assert_eq!(
+        std::fs::read_to_string(d.join("ledger.json")).expect("ledger"),
+        "{\"key\": 5}"
+    );
+}

@@ -87,7 +87,7 @@ impl RegionCode {
         if !PROVINCES.iter().any(|p| p.0 == value / 10_000) {
             return Err(RegionError::Province(value));
         }
-        if (value / 100) % 100 == 0 && value % 100 != 0 {
+        if (value / 100).is_multiple_of(100) && !value.is_multiple_of(100) {
             return Err(RegionError::Level(value));
         }
         Ok(Self(value))
@@ -100,9 +100,9 @@ impl RegionCode {
 
     /// Province, prefecture or county.
     pub fn level(self) -> RegionLevel {
-        if self.0 % 10_000 == 0 {
+        if self.0.is_multiple_of(10_000) {
             RegionLevel::Province
-        } else if self.0 % 100 == 0 {
+        } else if self.0.is_multiple_of(100) {
             RegionLevel::Prefecture
         } else {
             RegionLevel::County
