@@ -18,11 +18,14 @@ pub(crate) struct Run {
     pub(crate) len: usize,
 }
 
-/// A code's module matrix, ready to draw.
+/// A code's module matrix, ready to draw: one bit per module, rows of `stride` 64-bit words,
+/// module `(x, y)` at bit `x % 64` of word `y * stride + x / 64`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Modules {
     /// Modules per side, without quiet zone.
     pub(crate) width: usize,
-    dark: Vec<bool>,
+    stride: usize,
+    words: Vec<u64>,
 }
 
 impl Modules {
@@ -33,10 +36,31 @@ impl Modules {
             Ecc::Q => QrCodeEcc::Quartile,
             Ecc::H => QrCodeEcc::High,
         };
-        let symbol = mask::encode(&segments(text), level)
-            .map_err(|e| anyhow::anyhow!("{text} does not fit a QR code at this ECC level: {e}"))?;
-        let (width, dark) = (symbol.width, symbol.dark);
-        Ok(Self { width, dark })
+        mask::encode(&segments(text), level)
+            .map_err(|e| anyhow::anyhow!("{text} does not fit a QR code at this ECC level: {e}"))
+    }
+
+    /// A `width`-square matrix whose rows come as words, `width.div_ceil(64)` per row.
+    fn from_row_words(width: usize, words: Vec<u64>) -> Self {
+        let stride = width.div_ceil(64);
+        debug_assert_eq!(words.len(), stride * width);
+        Self {
+            width,
+            stride,
+            words,
+        }
+    }
+
+    /// A `width`-square matrix from a module lookup.
+    fn from_fn(width: usize, dark: impl Fn(usize, usize) -> bool) -> Self {
+        let stride = width.div_ceil(64);
+        let mut words = vec![0u64; stride * width];
+        for y in 0..width {
+            for x in (0..width).filter(|&x| dark(x, y)) {
+                words[y * stride + x / 64] |= 1 << (x % 64);
+            }
+        }
+        Self::from_row_words(width, words)
     }
 
     /// The QR version chosen.
@@ -46,7 +70,7 @@ impl Modules {
     }
 
     fn is_dark(&self, x: usize, y: usize) -> bool {
-        self.dark[y * self.width + x]
+        self.words[y * self.stride + x / 64] >> (x % 64) & 1 == 1
     }
 
     /// SVG path data drawing each horizontal run of dark modules as a one-module-wide stroke,
@@ -87,26 +111,39 @@ impl Modules {
 
     /// Horizontal runs of dark modules, row by row, left to right.
     pub(crate) fn runs(&self) -> impl Iterator<Item = Run> + '_ {
-        self.dark
-            .chunks_exact(self.width)
-            .enumerate()
-            .flat_map(|(y, row)| {
-                let mut x = 0;
-                std::iter::from_fn(move || {
-                    while x < row.len() && !row[x] {
-                        x += 1;
+        (0..self.width).flat_map(move |y| {
+            let row = &self.words[y * self.stride..(y + 1) * self.stride];
+            let mut x = 0;
+            std::iter::from_fn(move || {
+                // Skip light modules a word at a time; bits past the width are light.
+                loop {
+                    if x >= self.width {
+                        return None;
                     }
-                    let start = x;
-                    while x < row.len() && row[x] {
-                        x += 1;
+                    let rest = row[x / 64] >> (x % 64);
+                    if rest != 0 {
+                        x += rest.trailing_zeros() as usize;
+                        break;
                     }
-                    (x > start).then_some(Run {
-                        x: start,
-                        y,
-                        len: x - start,
-                    })
+                    x = (x / 64 + 1) * 64;
+                }
+                let start = x;
+                loop {
+                    let shift = x % 64;
+                    let ones = (row[x / 64] >> shift).trailing_ones() as usize;
+                    x += ones;
+                    // The run goes on into the next word only if it filled this one.
+                    if ones < 64 - shift || x >= self.width {
+                        break;
+                    }
+                }
+                Some(Run {
+                    x: start,
+                    y,
+                    len: x - start,
                 })
             })
+        })
     }
 
     /// A standalone SVG, one user unit per module.
@@ -186,6 +223,38 @@ fn segments(text: &str) -> Vec<QrSegment> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_cross_word_boundaries() {
+        // Width 150: three words per row. Runs at the edges, across both word boundaries, and
+        // single modules.
+        let dark = |x: usize, y: usize| match y {
+            0 => (60..70).contains(&x) || (120..150).contains(&x) || x == 0,
+            1 => x < 150,
+            2 => x == 63 || x == 64 || x == 127 || x == 149,
+            _ => false,
+        };
+        let modules = Modules::from_fn(150, dark);
+        let runs: Vec<(usize, usize, usize)> = modules.runs().map(|r| (r.x, r.y, r.len)).collect();
+        assert_eq!(
+            runs,
+            vec![
+                (0, 0, 1),
+                (60, 0, 10),
+                (120, 0, 30),
+                (0, 1, 150),
+                (63, 2, 2),
+                (127, 2, 1),
+                (149, 2, 1)
+            ]
+        );
+        // Every module agrees with a plain scan.
+        for y in 0..150 {
+            for x in 0..150 {
+                assert_eq!(modules.is_dark(x, y), dark(x, y), "({x}, {y})");
+            }
+        }
+    }
 
     #[test]
     fn png_and_svg_of_a_code_decode_back() {
