@@ -1,0 +1,125 @@
+//! `POST /v1/scans`: count a scan of a genuine code and answer with what the history says.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use tracecode_core::assess::{self, Flag, ScanContext};
+use tracecode_core::{verify_text, RegionCode};
+
+use super::{json_error, AppState};
+use crate::error::ApiError;
+use crate::store::NewScan;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/v1/scans", post(record))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScanRequest {
+    /// The code URL as scanned.
+    code: String,
+    /// The scan's region (GB/T 2260), coarse and consented; optional.
+    region: Option<String>,
+    /// An anonymous random nonce the client keeps per device; optional.
+    device: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ScanResponse {
+    #[serde(with = "time::serde::rfc3339")]
+    first_scan_at: OffsetDateTime,
+    first_region: Option<RegionCode>,
+    count: u64,
+    distinct_regions_48h: u32,
+    distinct_devices: u64,
+    first_query: bool,
+    flags: Vec<Flag>,
+}
+
+async fn record(
+    State(state): State<AppState>,
+    request: Result<Json<ScanRequest>, JsonRejection>,
+) -> Result<Json<ScanResponse>, ApiError> {
+    let Json(request) = request.map_err(json_error)?;
+    let now = state.now();
+    let region = request
+        .region
+        .as_deref()
+        .map(|r| r.parse::<RegionCode>())
+        .transpose()
+        .map_err(|e| ApiError::invalid("region", e.to_string()))?;
+    if let Some(device) = &request.device {
+        if !(16..=128).contains(&device.len()) || !device.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ApiError::invalid(
+                "device",
+                "the device nonce must be 16 to 128 printable ASCII characters",
+            ));
+        }
+    }
+    // Only genuine codes are counted: anything else would let anyone inflate a unit's count.
+    let verified = verify_text(&request.code, &state.trust, now).map_err(|rejection| {
+        ApiError::NotGenuine {
+            verdict: rejection.verdict(),
+            message: rejection.to_string(),
+        }
+    })?;
+    let data = &verified.code().data;
+    let device = request
+        .device
+        .as_deref()
+        .map(|nonce| device_hash(nonce, data.gtin.as_str(), &data.serial.to_string()));
+    let before = state
+        .store
+        .record_scan(&NewScan {
+            gtin: data.gtin,
+            serial: data.serial,
+            at: now,
+            region,
+            device: device.clone(),
+            recent_since: now - state.policy.window,
+        })
+        .await?;
+    let assessment = assess::assess(
+        &verified,
+        &before.history,
+        &ScanContext {
+            now,
+            region,
+            device,
+            registration: before.registration,
+            recalls: Vec::new(),
+        },
+        &state.policy,
+    );
+    let first = assessment.first_scan.clone();
+    Ok(Json(ScanResponse {
+        first_scan_at: first.as_ref().map_or(now, |f| f.at),
+        first_region: first.and_then(|f| f.region),
+        count: assessment.count,
+        distinct_regions_48h: assessment.distinct_regions_in_window,
+        distinct_devices: assessment.distinct_devices,
+        first_query: assessment.is_first_query(),
+        flags: assessment.flags,
+    }))
+}
+
+/// The stored form of a device nonce: tied to the unit, so the same phone scanning two units
+/// leaves two unrelated values, and the nonce itself is never stored.
+fn device_hash(nonce: &str, gtin: &str, serial: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(b"tracecode device\0")
+        .chain_update(gtin)
+        .chain_update(b"\0")
+        .chain_update(serial)
+        .chain_update(b"\0")
+        .chain_update(nonce)
+        .finalize();
+    URL_SAFE_NO_PAD.encode(&digest[..16])
+}

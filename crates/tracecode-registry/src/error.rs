@@ -1,0 +1,77 @@
+//! The one error type handlers return: 4xx say exactly what is wrong, 5xx say nothing inside.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed or a field is invalid; `field` names it when there is one.
+    #[error("{message}")]
+    Invalid {
+        field: Option<&'static str>,
+        message: String,
+    },
+    /// The code is not one the registry counts (not genuine); the verdict says why.
+    #[error("{message}")]
+    NotGenuine {
+        verdict: tracecode_core::Verdict,
+        message: String,
+    },
+    #[error("this endpoint needs an API token: Authorization: Bearer <token>")]
+    Unauthorized,
+    #[error("the API token is not valid")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("internal error")]
+    Store(#[from] StoreError),
+}
+
+impl ApiError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match &self {
+            Self::Invalid { field, message } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "error": "invalid", "field": field, "message": message }),
+            ),
+            Self::NotGenuine { verdict, message } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "error": "not_genuine", "verdict": verdict, "message": message }),
+            ),
+            Self::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                json!({ "error": "unauthorized", "message": self.to_string() }),
+            ),
+            Self::Forbidden => (
+                StatusCode::FORBIDDEN,
+                json!({ "error": "forbidden", "message": self.to_string() }),
+            ),
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                json!({ "error": "not_found", "message": self.to_string() }),
+            ),
+            Self::Store(e) => {
+                // The detail goes to the log only.
+                tracing::error!(error = %e, "storage failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({ "error": "internal", "message": "internal error" }),
+                )
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,382 @@
+//! The registry's HTTP API against a fresh SQLite file per test: handlers through `oneshot`,
+//! and the real server on a loopback port.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use serde_json::{json, Value};
+use time::Duration;
+use tower::ServiceExt as _;
+use tracecode_core::assess::ClonePolicy;
+use tracecode_core::ed25519_dalek::SigningKey;
+use tracecode_core::{vectors, CodeData, Serial};
+use tracecode_registry::store::{SqliteStore, Store};
+use tracecode_registry::{app, auth, AppState};
+
+const TOKEN: &str = "tct_test-token-for-the-registry-tests-0000000";
+
+struct Registry {
+    app: Router,
+    /// Milliseconds since the test's start time; tests move the clock forward.
+    offset_ms: Arc<AtomicI64>,
+    _dir: tempfile::TempDir,
+}
+
+async fn registry() -> Registry {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(dir.path().join("registry.db").to_str().expect("utf8"))
+        .await
+        .expect("open");
+    assert!(store
+        .add_token("tests", &auth::token_hash(TOKEN), vectors::NOW)
+        .await
+        .expect("token"));
+    let offset_ms = Arc::new(AtomicI64::new(0));
+    let clock_offset = Arc::clone(&offset_ms);
+    let state = AppState {
+        store: Arc::new(store),
+        trust: Arc::new(vectors::trust_list()),
+        signed_trust: Arc::new(vectors::signed_trust_list()),
+        policy: ClonePolicy::default(),
+        clock: Arc::new(move || {
+            vectors::NOW + Duration::milliseconds(clock_offset.load(Ordering::SeqCst))
+        }),
+    };
+    Registry {
+        app: app(state),
+        offset_ms,
+        _dir: dir,
+    }
+}
+
+impl Registry {
+    async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let response = self.app.clone().oneshot(request).await.expect("response");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, body)
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    async fn scan(&self, body: Value) -> (StatusCode, Value) {
+        self.send(
+            Request::post("/v1/scans")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .expect("request"),
+        )
+        .await
+    }
+
+    async fn import(&self, token: Option<&str>, lines: &str) -> (StatusCode, Value) {
+        let mut request = Request::post("/v1/issued");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        self.send(request.body(Body::from(lines.to_owned())).expect("request"))
+            .await
+    }
+
+    fn advance(&self, by: Duration) {
+        self.offset_ms
+            .fetch_add(by.whole_milliseconds() as i64, Ordering::SeqCst);
+    }
+}
+
+/// A genuine code of the vector trust list with this serial (issuer key 1, region Shanghai).
+fn code(serial: u64) -> String {
+    let template = vectors::vectors()[0].data.clone().expect("signed vector");
+    CodeData {
+        serial: Serial::new(serial),
+        ..template
+    }
+    .sign(
+        vectors::HOST.parse().expect("host"),
+        &SigningKey::from_bytes(&vectors::ISSUER_1_SEED),
+    )
+    .url()
+}
+
+fn issued_line(serial: u64) -> String {
+    let data = vectors::vectors()[0].data.clone().expect("signed vector");
+    json!({
+        "gtin": data.gtin, "lot": data.lot, "serial": Serial::new(serial), "key_id": data.key_id,
+        "region": data.region, "production_day": data.day,
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn health_readiness_and_the_trust_list() {
+    let r = registry().await;
+    assert_eq!(r.get("/health").await.0, StatusCode::OK);
+    assert_eq!(
+        r.get("/ready").await,
+        (StatusCode::OK, json!({"status": "ready"}))
+    );
+    let (status, body) = r.get("/v1/trust-list").await;
+    assert_eq!(status, StatusCode::OK);
+    let served = tracecode_core::SignedTrustList::from_json(&body.to_string()).expect("signed");
+    served
+        .verify(&[vectors::root_public_key()])
+        .expect("the served list verifies against the root");
+}
+
+#[tokio::test]
+async fn scans_of_a_genuine_code_are_counted_from_the_first() {
+    let r = registry().await;
+    let (status, first) = r
+        .scan(json!({ "code": code(1001), "region": "310104" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["count"], 1);
+    assert_eq!(first["first_query"], true);
+    assert_eq!(first["first_region"], "310104");
+    assert_eq!(first["first_scan_at"], "2026-11-22T08:00:00Z");
+    assert_eq!(first["flags"], json!([]));
+
+    r.advance(Duration::hours(3));
+    let (_, second) = r.scan(json!({ "code": code(1001) })).await;
+    assert_eq!(second["count"], 2);
+    assert_eq!(second["first_query"], false);
+    assert_eq!(second["first_scan_at"], "2026-11-22T08:00:00Z");
+    // Another unit has its own count.
+    let (_, other) = r.scan(json!({ "code": code(1002) })).await;
+    assert_eq!(other["count"], 1);
+}
+
+#[tokio::test]
+async fn codes_that_are_not_genuine_are_refused_and_not_counted() {
+    let r = registry().await;
+    for vector in vectors::vectors()
+        .into_iter()
+        .filter(|v| v.expected != tracecode_core::Verdict::Genuine)
+    {
+        let (status, body) = r.scan(json!({ "code": vector.text })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", vector.name);
+        assert_eq!(body["error"], "not_genuine");
+        assert_eq!(
+            body["verdict"],
+            serde_json::to_value(vector.expected).expect("json"),
+            "{}",
+            vector.name
+        );
+    }
+    // The tampered vector's unit was never counted: its genuine twin starts at 1.
+    let genuine = vectors::vectors()[0].text.clone();
+    assert_eq!(r.scan(json!({ "code": genuine })).await.1["count"], 1);
+}
+
+#[tokio::test]
+async fn bad_requests_say_what_is_wrong() {
+    let r = registry().await;
+    let cases = [
+        (
+            json!({ "code": code(1), "region": "31010" }),
+            Some("region"),
+        ),
+        (
+            json!({ "code": code(1), "region": "990000" }),
+            Some("region"),
+        ),
+        (
+            json!({ "code": code(1), "device": "short" }),
+            Some("device"),
+        ),
+        (json!({ "code": code(1), "colour": "red" }), None),
+        (json!({ "region": "310000" }), None),
+        (json!("just a string"), None),
+    ];
+    for (body, field) in cases {
+        let (status, reply) = r.scan(body.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {reply}");
+        assert_eq!(reply["error"], "invalid", "{body}");
+        if let Some(field) = field {
+            assert_eq!(reply["field"], field, "{body}");
+        }
+        assert!(
+            !reply["message"].as_str().unwrap_or("").is_empty(),
+            "{body}"
+        );
+    }
+    let not_json = r
+        .send(
+            Request::post("/v1/scans")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{not json"))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(not_json.0, StatusCode::UNPROCESSABLE_ENTITY);
+    // None of these counted anything.
+    assert_eq!(r.scan(json!({ "code": code(1) })).await.1["count"], 1);
+}
+
+#[tokio::test]
+async fn importing_issued_units_needs_a_token_and_checks_every_line() {
+    let r = registry().await;
+    let lines = format!("{}\n{}\n", issued_line(7), issued_line(8));
+    assert_eq!(r.import(None, &lines).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        r.import(Some("tct_wrong"), &lines).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, body) = r.import(Some(TOKEN), &lines).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({ "received": 2, "new": 2 }));
+    // Idempotent.
+    assert_eq!(r.import(Some(TOKEN), &lines).await.1["new"], 0);
+    // A bad line anywhere stores nothing and is named.
+    let bad = format!("{}\n{{\"gtin\": \"123\"}}\n", issued_line(9));
+    let (status, body) = r.import(Some(TOKEN), &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("line 2:"),
+        "{body}"
+    );
+    assert_eq!(r.import(Some(TOKEN), &issued_line(9)).await.1["new"], 1);
+}
+
+#[tokio::test]
+async fn a_signed_code_the_registry_never_issued_is_flagged() {
+    let r = registry().await;
+    // Nothing imported for the GTIN: the registry cannot tell, so no flag.
+    assert_eq!(
+        r.scan(json!({ "code": code(5) })).await.1["flags"],
+        json!([])
+    );
+    r.import(Some(TOKEN), &issued_line(6)).await;
+    assert_eq!(
+        r.scan(json!({ "code": code(6) })).await.1["flags"],
+        json!([])
+    );
+    let flags = r.scan(json!({ "code": code(5) })).await.1["flags"].clone();
+    assert_eq!(flags, json!([{ "flag": "NotRegistered" }]));
+}
+
+#[tokio::test]
+async fn distant_regions_within_48_hours_suggest_a_clone() {
+    let r = registry().await;
+    // Signed for Shanghai (310000); scanned in Shanghai, then Shenzhen a day later.
+    let (_, first) = r
+        .scan(json!({ "code": code(77), "region": "310104" }))
+        .await;
+    assert_eq!(first["flags"], json!([]));
+    r.advance(Duration::hours(24));
+    let (_, second) = r
+        .scan(json!({ "code": code(77), "region": "440305" }))
+        .await;
+    assert_eq!(second["distinct_regions_48h"], 2);
+    let flags = second["flags"].as_array().expect("flags");
+    assert!(
+        flags.iter().any(|f| f["flag"] == "SuspectedClone"),
+        "{second}"
+    );
+    assert!(
+        flags.iter().any(|f| f["flag"] == "RegionMismatch"
+            && f["signed"] == "310000"
+            && f["scanned"] == "440305"),
+        "{second}"
+    );
+    // Three days later the Shenzhen scan is outside the window.
+    r.advance(Duration::hours(72));
+    let (_, third) = r
+        .scan(json!({ "code": code(77), "region": "310104" }))
+        .await;
+    assert_eq!(third["distinct_regions_48h"], 1);
+    assert_eq!(third["count"], 3);
+}
+
+#[tokio::test]
+async fn devices_are_counted_without_storing_or_returning_the_nonce() {
+    let r = registry().await;
+    let phone_a = "a1b2c3d4e5f6a7b8c9d0";
+    let phone_b = "ffeeddccbbaa99887766";
+    r.scan(json!({ "code": code(9), "device": phone_a })).await;
+    let (_, again) = r.scan(json!({ "code": code(9), "device": phone_a })).await;
+    assert_eq!(again["distinct_devices"], 1);
+    let (_, other) = r.scan(json!({ "code": code(9), "device": phone_b })).await;
+    assert_eq!(other["distinct_devices"], 2);
+    assert!(!other.to_string().contains(phone_a) && !other.to_string().contains(phone_b));
+    // More than five devices on one unit is a clone signal.
+    for i in 0..4 {
+        r.scan(json!({ "code": code(9), "device": format!("device-number-{i:08}") }))
+            .await;
+    }
+    let (_, many) = r
+        .scan(json!({ "code": code(9), "device": "device-number-last" }))
+        .await;
+    assert_eq!(many["distinct_devices"], 7);
+    assert!(many["flags"]
+        .as_array()
+        .expect("flags")
+        .iter()
+        .any(|f| f["flag"] == "SuspectedClone"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_scans_of_one_unit_are_all_counted() {
+    let r = registry().await;
+    let tasks: Vec<_> = (0..40)
+        .map(|_| {
+            let app = r.app.clone();
+            tokio::spawn(async move {
+                let request = Request::post("/v1/scans")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(json!({ "code": code(31) }).to_string()))
+                    .expect("request");
+                app.oneshot(request).await.expect("response").status()
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.expect("task"), StatusCode::OK);
+    }
+    assert_eq!(r.scan(json!({ "code": code(31) })).await.1["count"], 41);
+}
+
+#[tokio::test]
+async fn the_server_answers_on_a_loopback_port() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let r = registry().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let app = r.app.clone();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let body = json!({ "code": code(4242) }).to_string();
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    stream
+        .write_all(
+            format!(
+                "POST /v1/scans HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .await
+        .expect("write");
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).await.expect("read");
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains("\"count\":1"), "{reply}");
+    server.abort();
+}
