@@ -20,8 +20,8 @@ const TOKEN: &str = "tct_test-token-for-the-registry-tests-0000000";
 
 struct Registry {
     app: Router,
-    /// Milliseconds since the test's start time; tests move the clock forward.
-    offset_ms: Arc<AtomicI64>,
+    /// Nanoseconds since the test's start time; tests move the clock forward.
+    offset_ns: Arc<AtomicI64>,
     _dir: tempfile::TempDir,
 }
 
@@ -34,20 +34,20 @@ async fn registry() -> Registry {
         .add_token("tests", &auth::token_hash(TOKEN), vectors::NOW)
         .await
         .expect("token"));
-    let offset_ms = Arc::new(AtomicI64::new(0));
-    let clock_offset = Arc::clone(&offset_ms);
+    let offset_ns = Arc::new(AtomicI64::new(0));
+    let clock_offset = Arc::clone(&offset_ns);
     let state = AppState {
         store: Arc::new(store),
         trust: Arc::new(vectors::trust_list()),
         signed_trust: Arc::new(vectors::signed_trust_list()),
         policy: ClonePolicy::default(),
         clock: Arc::new(move || {
-            vectors::NOW + Duration::milliseconds(clock_offset.load(Ordering::SeqCst))
+            vectors::NOW + Duration::nanoseconds(clock_offset.load(Ordering::SeqCst))
         }),
     };
     Registry {
         app: app(state),
-        offset_ms,
+        offset_ns,
         _dir: dir,
     }
 }
@@ -89,8 +89,8 @@ impl Registry {
     }
 
     fn advance(&self, by: Duration) {
-        self.offset_ms
-            .fetch_add(by.whole_milliseconds() as i64, Ordering::SeqCst);
+        self.offset_ns
+            .fetch_add(by.whole_nanoseconds() as i64, Ordering::SeqCst);
     }
 }
 
@@ -136,6 +136,7 @@ async fn health_readiness_and_the_trust_list() {
 #[tokio::test]
 async fn scans_of_a_genuine_code_are_counted_from_the_first() {
     let r = registry().await;
+    r.advance(Duration::nanoseconds(1_234_567));
     let (status, first) = r
         .scan(json!({ "code": code(1001), "region": "310104" }))
         .await;
@@ -143,14 +144,15 @@ async fn scans_of_a_genuine_code_are_counted_from_the_first() {
     assert_eq!(first["count"], 1);
     assert_eq!(first["first_query"], true);
     assert_eq!(first["first_region"], "310104");
-    assert_eq!(first["first_scan_at"], "2026-11-22T08:00:00Z");
+    assert_eq!(first["first_scan_at"], "2026-11-22T08:00:00.001Z");
     assert_eq!(first["flags"], json!([]));
 
+    // Stored times keep milliseconds; a sub-millisecond clock reads the same before and after.
     r.advance(Duration::hours(3));
     let (_, second) = r.scan(json!({ "code": code(1001) })).await;
     assert_eq!(second["count"], 2);
     assert_eq!(second["first_query"], false);
-    assert_eq!(second["first_scan_at"], "2026-11-22T08:00:00Z");
+    assert_eq!(second["first_scan_at"], "2026-11-22T08:00:00.001Z");
     // Another unit has its own count.
     let (_, other) = r.scan(json!({ "code": code(1002) })).await;
     assert_eq!(other["count"], 1);

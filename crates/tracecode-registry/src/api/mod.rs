@@ -42,8 +42,12 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
+    /// Now, to the millisecond the database keeps, so a time reads the same before and after
+    /// it is stored.
     fn now(&self) -> OffsetDateTime {
-        (self.clock)()
+        let now = (self.clock)();
+        now.replace_nanosecond(now.nanosecond() / 1_000_000 * 1_000_000)
+            .unwrap_or(now)
     }
 }
 
