@@ -11,7 +11,8 @@ pub(crate) fn run(area: &str, args: &[&str]) -> Result<()> {
     match (area, args) {
         ("core", []) => core(),
         ("issue", []) => issue(),
-        _ => bail!("unknown benchmark {area:?} (known: core, issue)"),
+        ("registry", []) => registry(),
+        _ => bail!("unknown benchmark {area:?} (known: core, issue, registry)"),
     }
 }
 
@@ -181,6 +182,31 @@ fn issue() -> Result<()> {
     let _ = std::fs::remove_dir_all(work);
     let _ = std::fs::remove_dir_all(stale);
     Ok(())
+}
+
+/// Loopback load on the registry against a trivial axum route, and the kill -9 crash test
+/// (`crates/tracecode-registry/examples/load.rs` prints the figure lines).
+fn registry() -> Result<()> {
+    shell::step(
+        "build the registry (release)",
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "--package",
+            "tracecode-registry",
+            "--bin",
+            "tracecode-registry",
+            "--example",
+            "load",
+        ],
+    )?;
+    shell::step(
+        "registry load and crash test",
+        "target/release/examples/load",
+        &["target/release/tracecode-registry"],
+    )
 }
 
 /// The number between `after` and `unit` on the line containing `marker`.

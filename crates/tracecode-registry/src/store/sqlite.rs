@@ -1,12 +1,14 @@
 //! SQLite: one file, WAL, zero set-up. The default.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, SqlitePool};
+use sqlx::{Connection as _, QueryBuilder, Row, SqliteConnection, SqlitePool};
 use time::OffsetDateTime;
+use tokio::sync::Mutex;
 use tracecode_core::assess::{Registration, ScanHistory, ScanRecord};
 
 use super::{
@@ -14,9 +16,13 @@ use super::{
     RECENT_SCANS_LIMIT,
 };
 
+/// One writer connection behind an async mutex, readers from a pool. SQLite allows one writer
+/// at a time; letting pooled connections race for its lock makes the losers sleep in SQLite's
+/// busy handler (milliseconds each), which measured 805 scans/s with a p99 of 220 ms.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    writer: Arc<Mutex<SqliteConnection>>,
 }
 
 impl SqliteStore {
@@ -40,7 +46,11 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        let writer = pool.acquire().await?.detach();
+        Ok(Self {
+            pool,
+            writer: Arc::new(Mutex::new(writer)),
+        })
     }
 }
 
@@ -51,7 +61,8 @@ impl Store for SqliteStore {
         units: &[IssuedUnit],
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin().await?;
         let mut inserted = 0;
         // Seven parameters per row, well under SQLite's 32 766.
         for chunk in units.chunks(1000) {
@@ -77,7 +88,7 @@ impl Store for SqliteStore {
     async fn record_scan(&self, scan: &NewScan) -> Result<ScanBefore, StoreError> {
         let gtin = scan.gtin.as_str();
         let serial = scan.serial.to_string();
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.lock().await;
         // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
         // writes can fail with SQLITE_BUSY when another one got there first.
         sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
@@ -218,7 +229,7 @@ impl Store for SqliteStore {
         .bind(name)
         .bind(&hash[..])
         .bind(millis(now))
-        .execute(&self.pool)
+        .execute(&mut *self.writer.lock().await)
         .await?
         .rows_affected();
         Ok(inserted == 1)
