@@ -26,6 +26,7 @@ use crate::artwork::{self, Modules, SheetFormat, PER_SHEET};
 use crate::batch::{self, BatchRow, Units};
 use crate::keys;
 use crate::ledger::{self, SerialCipher};
+use crate::private_file;
 
 /// Units per chunk: a multiple of the sheet size, so that resumed sheets line up.
 const CHUNK: u64 = (PER_SHEET as u64) * 100;
@@ -370,26 +371,18 @@ fn produce(
     } else {
         None
     };
+    let artwork = |kind: &str| {
+        args.out
+            .join(kind)
+            .join(shard(unit.index))
+            .join(format!("{stem}.{kind}"))
+    };
     if let Some(m) = &modules {
         if args.svg {
-            write_file(
-                &args
-                    .out
-                    .join("svg")
-                    .join(shard(unit.index))
-                    .join(format!("{stem}.svg")),
-                m.svg(args.quiet_zone).as_bytes(),
-            )?;
+            write_file(&artwork("svg"), m.svg(args.quiet_zone).as_bytes())?;
         }
         if args.png {
-            write_file(
-                &args
-                    .out
-                    .join("png")
-                    .join(shard(unit.index))
-                    .join(format!("{stem}.png")),
-                &m.png(args.quiet_zone, args.png_scale)?,
-            )?;
+            write_file(&artwork("png"), &m.png(args.quiet_zone, args.png_scale)?)?;
         }
     }
     if args.provenance {
@@ -538,17 +531,7 @@ fn read_state(path: &Path) -> Result<Option<State>> {
 }
 
 fn write_state(path: &Path, state: &State) -> Result<()> {
-    let temp: PathBuf = path.with_extension("json.tmp");
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(&temp)
-        .with_context(|| format!("cannot write {}", temp.display()))?;
-    file.write_all(serde_json::to_string_pretty(state)?.as_bytes())?;
-    file.sync_all()?;
-    std::fs::rename(&temp, path).with_context(|| format!("cannot write {}", path.display()))
+    private_file::replace(path, serde_json::to_string_pretty(state)?.as_bytes())
 }
 
 fn fingerprint(args: &IssueArgs, key: &SigningKey) -> Result<String> {

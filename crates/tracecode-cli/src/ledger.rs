@@ -8,8 +8,7 @@
 //! batch never touches the ledger and never changes a serial.
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::Write as _;
+use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -21,6 +20,8 @@ use rand_core::RngCore as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tracecode_core::{Gtin, Serial};
+
+use crate::private_file;
 
 /// The permutation of one GTIN's counters.
 pub(crate) struct SerialCipher(Blowfish);
@@ -73,7 +74,7 @@ struct LedgerFile {
 /// first counter of each. Rows of one GTIN get consecutive ranges.
 pub(crate) fn reserve(path: &Path, counts: &[(Gtin, u64)]) -> Result<([u8; 32], Vec<u64>)> {
     // The lock is a separate file: the ledger itself is replaced by rename on every update.
-    let lock_path = sibling(path, "lock");
+    let lock_path = private_file::sibling(path, "lock");
     let lock = OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -105,7 +106,7 @@ pub(crate) fn reserve(path: &Path, counts: &[(Gtin, u64)]) -> Result<([u8; 32], 
             None => bail!("the serial ledger has no room for {count} more serials of {gtin}"),
         };
     }
-    write_private(path, serde_json::to_string_pretty(&ledger)?.as_bytes())?;
+    private_file::replace(path, serde_json::to_string_pretty(&ledger)?.as_bytes())?;
     drop(lock);
     Ok((key, starts))
 }
@@ -135,34 +136,6 @@ pub(crate) fn decode_key(text: &str) -> Option<[u8; 32]> {
 /// `issuer.serials.json`.
 pub(crate) fn default_path(key_file: &Path) -> PathBuf {
     key_file.with_extension("serials.json")
-}
-
-fn sibling(path: &Path, extension: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".");
-    name.push(extension);
-    PathBuf::from(name)
-}
-
-/// Writes owner-only through a synced temporary file and a rename, so a crash leaves the old
-/// or the new ledger, never a torn one.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    let temp = sibling(path, "tmp");
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(&temp)
-        .with_context(|| format!("cannot write {}", temp.display()))?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&temp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        // The rename is durable once the directory is synced.
-        File::open(dir).and_then(|d| d.sync_all()).ok();
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod inspect;
 mod issue;
 mod keys;
 mod ledger;
+mod private_file;
 mod trust_list;
 
 use std::process::ExitCode;

@@ -43,19 +43,7 @@ fn brand() -> TempDir {
             "2025-01-01",
         ],
     );
-    ok(
-        d,
-        &[
-            "trust-list",
-            "sign",
-            "--doc",
-            "doc.json",
-            "--root-key",
-            "root.key",
-            "--out",
-            "trust-list.json",
-        ],
-    );
+    ok(d, &SIGN);
     dir
 }
 
@@ -76,6 +64,18 @@ fn issue_args<'a>(batch: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a st
     args.extend_from_slice(extra);
     args
 }
+
+/// Signs `doc.json` with `root.key` into `trust-list.json`.
+const SIGN: [&str; 8] = [
+    "trust-list",
+    "sign",
+    "--doc",
+    "doc.json",
+    "--root-key",
+    "root.key",
+    "--out",
+    "trust-list.json",
+];
 
 const CHECKED: [&str; 4] = ["--trust-list", "trust-list.json", "--root", "root.pub"];
 
@@ -162,21 +162,7 @@ fn trust_list_edits_sign_inspect_and_verify() {
         "does not verify",
     );
     // Signing the same version again is refused until bumped.
-    fails(
-        d,
-        &[
-            "trust-list",
-            "sign",
-            "--doc",
-            "doc.json",
-            "--root-key",
-            "root.key",
-            "--out",
-            "trust-list.json",
-        ],
-        2,
-        "bump",
-    );
+    fails(d, &SIGN, 2, "bump");
     ok(
         d,
         &[
@@ -221,19 +207,7 @@ fn trust_list_edits_sign_inspect_and_verify() {
         ],
     );
     ok(d, &["trust-list", "bump", "--doc", "doc.json"]);
-    ok(
-        d,
-        &[
-            "trust-list",
-            "sign",
-            "--doc",
-            "doc.json",
-            "--root-key",
-            "root.key",
-            "--out",
-            "trust-list.json",
-        ],
-    );
+    ok(d, &SIGN);
     let json = ok(
         d,
         &[

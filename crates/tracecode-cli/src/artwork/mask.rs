@@ -132,7 +132,7 @@ struct MaskDiffs<L> {
 fn best_mask<L: Line>(base: &QrCode, ecl: QrCodeEcc) -> Result<Modules, String> {
     let width = base.size() as u32;
     let diffs = diffs_for::<L>(base.version(), ecl)?;
-    let rows: Vec<L> = lines(base, false);
+    let rows: Vec<L> = rows_of(base);
     let columns = L::transpose(&rows, width);
     let mut candidate_rows = rows.clone();
     let mut candidate_columns = columns.clone();
@@ -170,37 +170,29 @@ fn diffs_for<L: Line>(version: Version, ecl: QrCodeEcc) -> Result<Rc<MaskDiffs<L
     let symbols = (0..8u8)
         .map(|mask| fixed(&[], ecl, version, version, mask))
         .collect::<Result<Vec<_>, _>>()?;
-    let diff = |k: usize, transposed| {
-        let mut out = lines(&symbols[0], transposed);
-        xor_into(
-            &mut out,
-            &lines(&symbols[0], transposed),
-            &lines(&symbols[k], transposed),
-        );
-        out
-    };
+    let width = u32::from(version.value()) * 4 + 17;
+    let base: Vec<L> = rows_of(&symbols[0]);
+    let row_diffs: [Vec<L>; 8] = std::array::from_fn(|k| {
+        let mut diff = base.clone();
+        xor_into(&mut diff, &base, &rows_of(&symbols[k]));
+        diff
+    });
     let diffs = Rc::new(MaskDiffs {
-        rows: std::array::from_fn(|k| diff(k, false)),
-        columns: std::array::from_fn(|k| diff(k, true)),
+        columns: std::array::from_fn(|k| L::transpose(&row_diffs[k], width)),
+        rows: row_diffs,
     });
     L::with_cache(|cache| cache.insert(key, Rc::clone(&diffs)));
     Ok(diffs)
 }
 
-/// The symbol's rows, or its columns when `transposed`.
-fn lines<L: Line>(code: &QrCode, transposed: bool) -> Vec<L> {
+/// The symbol's rows as lines.
+fn rows_of<L: Line>(code: &QrCode) -> Vec<L> {
     let size = code.size();
     (0..size)
-        .map(|i| {
+        .map(|y| {
             (0..size)
-                .filter(|&j| {
-                    if transposed {
-                        code.get_module(i, j)
-                    } else {
-                        code.get_module(j, i)
-                    }
-                })
-                .fold(L::ZERO, |line, j| line | (L::ONE << j as u32))
+                .filter(|&x| code.get_module(x, y))
+                .fold(L::ZERO, |line, x| line | (L::ONE << x as u32))
         })
         .collect()
 }

@@ -102,14 +102,6 @@ impl Store for SqliteStore {
             .bind(&serial)
             .fetch_optional(&mut *conn)
             .await?;
-            let first_device = sqlx::query_scalar::<_, Option<String>>(
-                "SELECT device FROM scans WHERE gtin = ? AND serial = ? ORDER BY id LIMIT 1",
-            )
-            .bind(gtin)
-            .bind(&serial)
-            .fetch_optional(&mut *conn)
-            .await?
-            .flatten();
             let device_seen_before = match &scan.device {
                 Some(device) => sqlx::query(
                     "SELECT 1 FROM unit_devices WHERE gtin = ? AND serial = ? AND device = ?",
@@ -153,7 +145,9 @@ impl Store for SqliteStore {
                             .try_get::<Option<String>, _>("first_region")?
                             .map(|r| parse("region", &r))
                             .transpose()?,
-                        device: first_device,
+                        // Nothing downstream needs the first scan's device; not worth a query
+                        // on every scan.
+                        device: None,
                     }),
                     count: u64::try_from(row.try_get::<i64, _>("count")?).unwrap_or(0),
                     distinct_devices: u64::try_from(row.try_get::<i64, _>("distinct_devices")?)
