@@ -7,6 +7,7 @@
 
 mod bench;
 mod demo;
+mod postgres;
 mod setup;
 mod shell;
 
@@ -79,7 +80,11 @@ fn test() -> Result<()> {
             "warnings",
         ],
     )?;
+    // The registry's suite runs on SQLite and on this real PostgreSQL server.
+    let postgres = postgres::TestPostgres::start(false)?;
+    std::env::set_var("TRACECODE_TEST_POSTGRES", &postgres.url);
     shell::step("tests", "cargo", &["test", "--workspace", "--locked"])?;
+    drop(postgres);
     shell::step(
         "core builds for wasm32",
         "cargo",

@@ -18,7 +18,6 @@ use axum::routing::get;
 use axum::Router;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
-use tracecode_core::assess::ClonePolicy;
 use tracecode_core::ed25519_dalek::SigningKey;
 use tracecode_core::{vectors, CodeData, Serial};
 use tracecode_registry::store::SqliteStore;
@@ -42,18 +41,15 @@ async fn main() -> anyhow::Result<()> {
     let (hello_rate, _) = load(hello, Arc::new(vec![None]), LOAD_TIME).await;
 
     let store = SqliteStore::open(dir.path().join("load.db").to_str().unwrap_or("load.db")).await?;
-    let registry = serve(app(AppState {
-        store: Arc::new(store),
-        trust: Arc::new(vectors::trust_list()),
-        signed_trust: Arc::new(vectors::signed_trust_list()),
-        policy: ClonePolicy::default(),
-        // The vectors' trust list is valid at their NOW; the clock runs on from there.
-        clock: {
-            let started = Instant::now();
-            Arc::new(move || vectors::NOW + started.elapsed())
-        },
-    }))
-    .await?;
+    let mut state = AppState::new(
+        Arc::new(store),
+        vectors::trust_list(),
+        vectors::signed_trust_list(),
+    );
+    // The vectors' trust list is valid at their NOW; the clock runs on from there.
+    let started = Instant::now();
+    state.clock = Arc::new(move || vectors::NOW + started.elapsed());
+    let registry = serve(app(state)).await?;
     let (scan_rate, mut latencies) = load(registry, Arc::clone(&bodies), LOAD_TIME).await;
     latencies.sort_unstable();
     let p99 = latencies

@@ -24,8 +24,9 @@ pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// Checks the request's bearer token against the stored hashes.
-pub async fn require_token(headers: &HeaderMap, store: &dyn Store) -> Result<(), ApiError> {
+/// Checks the request's bearer token against the stored hashes; returns the token's name,
+/// which write endpoints record as the author.
+pub async fn require_token(headers: &HeaderMap, store: &dyn Store) -> Result<String, ApiError> {
     let header = headers
         .get(axum::http::header::AUTHORIZATION)
         .ok_or(ApiError::Unauthorized)?;
@@ -38,9 +39,8 @@ pub async fn require_token(headers: &HeaderMap, store: &dyn Store) -> Result<(),
     if !token.starts_with(PREFIX) {
         return Err(ApiError::Forbidden);
     }
-    if store.token_exists(&token_hash(token)).await? {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
+    store
+        .token_name(&token_hash(token))
+        .await?
+        .ok_or(ApiError::Forbidden)
 }

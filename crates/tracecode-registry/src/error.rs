@@ -27,8 +27,26 @@ pub enum ApiError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// The request contradicts what is stored.
+    #[error("{0}")]
+    Conflict(String),
+    /// The body's media type is not one the endpoint reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The client sent too many requests; `retry_after` is in whole seconds.
+    #[error("too many requests: slow down and retry after {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
     #[error("internal error")]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict(message) => Self::Conflict(message),
+            other => Self::Store(other),
+        }
+    }
 }
 
 impl ApiError {
@@ -63,6 +81,23 @@ impl IntoResponse for ApiError {
                 StatusCode::NOT_FOUND,
                 json!({ "error": "not_found", "message": self.to_string() }),
             ),
+            Self::Conflict(message) => (
+                StatusCode::CONFLICT,
+                json!({ "error": "conflict", "message": message }),
+            ),
+            Self::UnsupportedMediaType(message) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                json!({ "error": "unsupported_media_type", "message": message }),
+            ),
+            Self::TooManyRequests { retry_after } => {
+                let body = json!({ "error": "too_many_requests", "message": self.to_string() });
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(axum::http::header::RETRY_AFTER, retry_after.to_string())],
+                    Json(body),
+                )
+                    .into_response();
+            }
             Self::Store(e) => {
                 // The detail goes to the log only.
                 tracing::error!(error = %e, "storage failed");

@@ -5,7 +5,10 @@
 
 pub mod api;
 pub mod auth;
+pub mod epcis;
 pub mod error;
+pub mod limit;
+pub mod metrics;
 pub mod store;
 
 pub use api::{app, AppState, Clock};

@@ -1,14 +1,17 @@
 //! `tracecode-registry`: serve the registry, or manage its API tokens.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use axum::http::{HeaderName, HeaderValue};
 use time::OffsetDateTime;
-use tracecode_core::assess::ClonePolicy;
 use tracecode_core::{PublicKey, SignedTrustList};
+use tracecode_registry::limit::ScanLimit;
 use tracecode_registry::{app, auth, store, AppState};
 
 #[derive(Debug, Parser)]
@@ -22,7 +25,8 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API.
     Serve {
-        /// Database: a SQLite file path or `sqlite:` URL (created if missing).
+        /// Database: a SQLite file path or `sqlite:` URL (created if missing), or a
+        /// `postgres://user:password@host/database` URL.
         #[arg(long, env = "TRACECODE_DB", default_value = "registry.db")]
         db: String,
         /// Address to listen on.
@@ -34,6 +38,20 @@ enum Command {
         /// Pinned root public keys (`.pub` files or base64url), one or more.
         #[arg(long = "root", env = "TRACECODE_ROOT_PUB", required = true)]
         roots: Vec<String>,
+        /// An origin whose pages may call the API from a browser (the web app's, e.g.
+        /// `https://t.example.cn`); repeat for several, `*` for any.
+        #[arg(long = "cors-origin", env = "TRACECODE_CORS_ORIGIN", value_delimiter = ',')]
+        cors_origins: Vec<String>,
+        /// Scans one client may record per minute (0: no limit).
+        #[arg(long, default_value_t = 120)]
+        scan_rate: u32,
+        /// Scans one client may record in a burst.
+        #[arg(long, default_value_t = 30)]
+        scan_burst: u32,
+        /// A header a trusted reverse proxy sets to the client's address (e.g. `X-Real-IP`);
+        /// without it, rate limits use the connection's peer address.
+        #[arg(long)]
+        client_ip_header: Option<String>,
     },
     /// Create an API token for write endpoints; it is printed once and stored hashed.
     CreateToken {
@@ -80,6 +98,10 @@ async fn run(cli: Cli) -> Result<()> {
             listen,
             trust_list,
             roots,
+            cors_origins,
+            scan_rate,
+            scan_burst,
+            client_ip_header,
         } => {
             let roots = roots
                 .iter()
@@ -98,18 +120,40 @@ async fn run(cli: Cli) -> Result<()> {
             let store = store::open(&db)
                 .await
                 .with_context(|| format!("cannot open the database {db}"))?;
-            let state = AppState {
-                store: Arc::from(store),
-                trust: Arc::new(trust),
-                signed_trust: Arc::new(signed),
-                policy: ClonePolicy::default(),
-                clock: Arc::new(OffsetDateTime::now_utc),
-            };
+            let mut state = AppState::new(Arc::from(store), trust, signed);
+            state.cors_origins = cors_origins
+                .iter()
+                .map(|origin| {
+                    HeaderValue::from_str(origin.trim_end_matches('/'))
+                        .with_context(|| format!("--cors-origin {origin:?} is not a valid origin"))
+                })
+                .collect::<Result<_>>()?;
+            if let (Some(rate), Some(burst)) = (NonZeroU32::new(scan_rate), NonZeroU32::new(scan_burst)) {
+                let header = client_ip_header
+                    .map(|name| {
+                        HeaderName::try_from(name.as_str())
+                            .with_context(|| format!("--client-ip-header {name:?} is not a header name"))
+                    })
+                    .transpose()?;
+                let limit = Arc::new(ScanLimit::new(rate, burst, header));
+                let housekeeping = Arc::clone(&limit);
+                tokio::spawn(async move {
+                    let mut every = tokio::time::interval(Duration::from_secs(60));
+                    loop {
+                        every.tick().await;
+                        housekeeping.forget_idle();
+                    }
+                });
+                state.scan_limit = Some(limit);
+            }
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(address = %listener.local_addr()?, "serving");
-            axum::serve(listener, app(state))
+            axum::serve(
+                listener,
+                app(state).into_make_service_with_connect_info::<SocketAddr>(),
+            )
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })

@@ -1,125 +1,34 @@
-//! The registry's HTTP API against a fresh SQLite file per test: handlers through `oneshot`,
-//! and the real server on a loopback port.
+//! The registry's HTTP API on both backends: handlers through `oneshot`, and the real server
+//! on a loopback port.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
-use serde_json::{json, Value};
+use serde_json::json;
 use time::Duration;
 use tower::ServiceExt as _;
-use tracecode_core::assess::ClonePolicy;
-use tracecode_core::ed25519_dalek::SigningKey;
-use tracecode_core::{vectors, CodeData, Serial};
-use tracecode_registry::store::{SqliteStore, Store};
-use tracecode_registry::{app, auth, AppState};
+use tracecode_core::vectors;
 
-const TOKEN: &str = "tct_test-token-for-the-registry-tests-0000000";
+use common::{code, issued_line, registry, Backend, TOKEN};
 
-struct Registry {
-    app: Router,
-    /// Nanoseconds since the test's start time; tests move the clock forward.
-    offset_ns: Arc<AtomicI64>,
-    _dir: tempfile::TempDir,
-}
+on_both_backends!(
+    the_server_answers_on_a_loopback_port,
+    health_readiness_and_the_trust_list,
+    scans_of_a_genuine_code_are_counted_from_the_first,
+    codes_that_are_not_genuine_are_refused_and_not_counted,
+    bad_requests_say_what_is_wrong,
+    importing_issued_units_needs_a_token_and_checks_every_line,
+    a_signed_code_the_registry_never_issued_is_flagged,
+    distant_regions_within_48_hours_suggest_a_clone,
+    devices_are_counted_without_storing_or_returning_the_nonce,
+    concurrent_scans_of_one_unit_are_all_counted,
+);
 
-async fn registry() -> Registry {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path().join("registry.db").to_str().expect("utf8"))
-        .await
-        .expect("open");
-    assert!(store
-        .add_token("tests", &auth::token_hash(TOKEN), vectors::NOW)
-        .await
-        .expect("token"));
-    let offset_ns = Arc::new(AtomicI64::new(0));
-    let clock_offset = Arc::clone(&offset_ns);
-    let state = AppState {
-        store: Arc::new(store),
-        trust: Arc::new(vectors::trust_list()),
-        signed_trust: Arc::new(vectors::signed_trust_list()),
-        policy: ClonePolicy::default(),
-        clock: Arc::new(move || {
-            vectors::NOW + Duration::nanoseconds(clock_offset.load(Ordering::SeqCst))
-        }),
+async fn health_readiness_and_the_trust_list(backend: Backend) {
+    let Some(r) = registry(backend).await else {
+        return;
     };
-    Registry {
-        app: app(state),
-        offset_ns,
-        _dir: dir,
-    }
-}
-
-impl Registry {
-    async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
-        let response = self.app.clone().oneshot(request).await.expect("response");
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
-        let body = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        (status, body)
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(Request::get(path).body(Body::empty()).expect("request"))
-            .await
-    }
-
-    async fn scan(&self, body: Value) -> (StatusCode, Value) {
-        self.send(
-            Request::post("/v1/scans")
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string()))
-                .expect("request"),
-        )
-        .await
-    }
-
-    async fn import(&self, token: Option<&str>, lines: &str) -> (StatusCode, Value) {
-        let mut request = Request::post("/v1/issued");
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        self.send(request.body(Body::from(lines.to_owned())).expect("request"))
-            .await
-    }
-
-    fn advance(&self, by: Duration) {
-        self.offset_ns
-            .fetch_add(by.whole_nanoseconds() as i64, Ordering::SeqCst);
-    }
-}
-
-/// A genuine code of the vector trust list with this serial (issuer key 1, region Shanghai).
-fn code(serial: u64) -> String {
-    let template = vectors::vectors()[0].data.clone().expect("signed vector");
-    CodeData {
-        serial: Serial::new(serial),
-        ..template
-    }
-    .sign(
-        vectors::HOST.parse().expect("host"),
-        &SigningKey::from_bytes(&vectors::ISSUER_1_SEED),
-    )
-    .url()
-}
-
-fn issued_line(serial: u64) -> String {
-    let data = vectors::vectors()[0].data.clone().expect("signed vector");
-    json!({
-        "gtin": data.gtin, "lot": data.lot, "serial": Serial::new(serial), "key_id": data.key_id,
-        "region": data.region, "production_day": data.day,
-    })
-    .to_string()
-}
-
-#[tokio::test]
-async fn health_readiness_and_the_trust_list() {
-    let r = registry().await;
     assert_eq!(r.get("/health").await.0, StatusCode::OK);
     assert_eq!(
         r.get("/ready").await,
@@ -133,9 +42,10 @@ async fn health_readiness_and_the_trust_list() {
         .expect("the served list verifies against the root");
 }
 
-#[tokio::test]
-async fn scans_of_a_genuine_code_are_counted_from_the_first() {
-    let r = registry().await;
+async fn scans_of_a_genuine_code_are_counted_from_the_first(backend: Backend) {
+    let Some(r) = registry(backend).await else {
+        return;
+    };
     r.advance(Duration::nanoseconds(1_234_567));
     let (status, first) = r
         .scan(json!({ "code": code(1001), "region": "310104" }))
@@ -158,9 +68,10 @@ async fn scans_of_a_genuine_code_are_counted_from_the_first() {
     assert_eq!(other["count"], 1);
 }
 
-#[tokio::test]
-async fn codes_that_are_not_genuine_are_refused_and_not_counted() {
-    let r = registry().await;
+async fn codes_that_are_not_genuine_are_refused_and_not_counted(backend: Backend) {
+    let Some(r) = registry(backend).await else {
+        return;
+    };
     for vector in vectors::vectors()
         .into_iter()
         .filter(|v| v.expected != tracecode_core::Verdict::Genuine)
@@ -180,9 +91,10 @@ async fn codes_that_are_not_genuine_are_refused_and_not_counted() {
     assert_eq!(r.scan(json!({ "code": genuine })).await.1["count"], 1);
 }
 
-#[tokio::test]
-async fn bad_requests_say_what_is_wrong() {
-    let r = registry().await;
+async fn bad_requests_say_what_is_wrong(backend: Backend) {
+    let Some(r) = registry(backend).await else {
+        return;
+    };
     let cases = [
         (
             json!({ "code": code(1), "region": "31010" }),
@@ -225,9 +137,10 @@ async fn bad_requests_say_what_is_wrong() {
     assert_eq!(r.scan(json!({ "code": code(1) })).await.1["count"], 1);
 }
 
-#[tokio::test]
-async fn importing_issued_units_needs_a_token_and_checks_every_line() {
-    let r = registry().await;
+async fn importing_issued_units_needs_a_token_and_checks_every_line(backend: Backend) {
+    let Some(r) = registry(backend).await else {
+        return;
+    };
     let lines = format!("{}\n{}\n", issued_line(7), issued_line(8));
     assert_eq!(r.import(None, &lines).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(
@@ -253,9 +166,10 @@ async fn importing_issued_units_needs_a_token_and_checks_every_line() {
     assert_eq!(r.import(Some(TOKEN), &issued_line(9)).await.1["new"], 1);
 }
 
-#[tokio::test]
-async fn a_signed_code_the_registry_never_issued_is_flagged() {
-    let r = registry().await;
+async fn a_signed_code_the_registry_never_issued_is_flagged(backend: Backend) {
+    let Some(r) = registry(backend).await else {
+        return;
+    };
     // Nothing imported for the GTIN: the registry cannot tell, so no flag.
     assert_eq!(
         r.scan(json!({ "code": code(5) })).await.1["flags"],
@@ -270,9 +184,10 @@ async fn a_signed_code_the_registry_never_issued_is_flagged() {
     assert_eq!(flags, json!([{ "flag": "NotRegistered" }]));
 }
 
-#[tokio::test]
-async fn distant_regions_within_48_hours_suggest_a_clone() {
-    let r = registry().await;
+async fn distant_regions_within_48_hours_suggest_a_clone(backend: Backend) {
+    let Some(r) = registry(backend).await else {
+        return;
+    };
     // Signed for Shanghai (310000); scanned in Shanghai, then Shenzhen a day later.
     let (_, first) = r
         .scan(json!({ "code": code(77), "region": "310104" }))
@@ -303,9 +218,10 @@ async fn distant_regions_within_48_hours_suggest_a_clone() {
     assert_eq!(third["count"], 3);
 }
 
-#[tokio::test]
-async fn devices_are_counted_without_storing_or_returning_the_nonce() {
-    let r = registry().await;
+async fn devices_are_counted_without_storing_or_returning_the_nonce(backend: Backend) {
+    let Some(r) = registry(backend).await else {
+        return;
+    };
     let phone_a = "a1b2c3d4e5f6a7b8c9d0";
     let phone_b = "ffeeddccbbaa99887766";
     r.scan(json!({ "code": code(9), "device": phone_a })).await;
@@ -330,9 +246,10 @@ async fn devices_are_counted_without_storing_or_returning_the_nonce() {
         .any(|f| f["flag"] == "SuspectedClone"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_scans_of_one_unit_are_all_counted() {
-    let r = registry().await;
+async fn concurrent_scans_of_one_unit_are_all_counted(backend: Backend) {
+    let Some(r) = registry(backend).await else {
+        return;
+    };
     let tasks: Vec<_> = (0..40)
         .map(|_| {
             let app = r.app.clone();
@@ -351,10 +268,11 @@ async fn concurrent_scans_of_one_unit_are_all_counted() {
     assert_eq!(r.scan(json!({ "code": code(31) })).await.1["count"], 41);
 }
 
-#[tokio::test]
-async fn the_server_answers_on_a_loopback_port() {
+async fn the_server_answers_on_a_loopback_port(backend: Backend) {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let r = registry().await;
+    let Some(r) = registry(backend).await else {
+        return;
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -75,8 +75,9 @@ impl Gtin {
     }
 }
 
-/// The GS1 mod-10 check digit of the digits before it (ASCII digits).
-fn check_digit(digits: &[u8]) -> u8 {
+/// The GS1 mod-10 check digit of the digits before it (ASCII digits), as used by GTINs, SSCCs
+/// and GLNs alike.
+pub fn check_digit(digits: &[u8]) -> u8 {
     let sum: u32 = digits
         .iter()
         .rev()

@@ -8,7 +8,7 @@ mod region;
 mod serial;
 
 pub use day::{DayError, ProductionDay};
-pub use gtin::{Gtin, GtinError};
+pub use gtin::{check_digit as gs1_check_digit, Gtin, GtinError};
 pub use key_id::{KeyId, KeyIdError};
 pub use lot::{Lot, LotError, MAX_LOT_LEN};
 pub use region::{RegionCode, RegionError, RegionLevel};

@@ -1,26 +1,38 @@
 //! The HTTP surface. Each module owns its routes; `app` puts them together.
 
+mod events;
 mod health;
 mod issued;
+mod recalls;
 mod scans;
+mod timeline;
 
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::Router;
+use axum::http::{header, HeaderValue, Method};
+use axum::routing::get;
+use axum::{middleware, Router};
 use time::OffsetDateTime;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tracecode_core::assess::ClonePolicy;
 use tracecode_core::{SignedTrustList, TrustList};
 
 use crate::error::ApiError;
+use crate::limit::{self, ScanLimit};
+use crate::metrics::{self, Metrics};
 use crate::store::Store;
 
 /// The time source: the system clock in production, a fixed one in tests.
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
-/// Largest request body: a registry import of ~50 000 units.
+/// Largest request body: a registry import of ~50 000 units, or an EPCIS document of
+/// a few thousand events.
 const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// The OpenAPI description, served at `/v1/openapi.json`.
+pub const OPENAPI: &str = include_str!("../../openapi.json");
 
 #[derive(Clone)]
 pub struct AppState {
@@ -30,6 +42,12 @@ pub struct AppState {
     pub signed_trust: Arc<SignedTrustList>,
     pub policy: ClonePolicy,
     pub clock: Clock,
+    pub metrics: Arc<Metrics>,
+    /// Per-client limit on `POST /v1/scans`; none in tests that count many scans.
+    pub scan_limit: Option<Arc<ScanLimit>>,
+    /// Origins whose pages may call the API from a browser (the web app, campaign pages);
+    /// `*` allows any.
+    pub cors_origins: Vec<HeaderValue>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -37,11 +55,32 @@ impl std::fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("store", &self.store)
             .field("policy", &self.policy)
+            .field("scan_limit", &self.scan_limit)
+            .field("cors_origins", &self.cors_origins)
             .finish_non_exhaustive()
     }
 }
 
 impl AppState {
+    /// A state with the default clone policy, the system clock, fresh metrics, no rate limit
+    /// and no cross-origin access.
+    pub fn new(
+        store: Arc<dyn Store>,
+        trust: TrustList,
+        signed_trust: SignedTrustList,
+    ) -> Self {
+        Self {
+            store,
+            trust: Arc::new(trust),
+            signed_trust: Arc::new(signed_trust),
+            policy: ClonePolicy::default(),
+            clock: Arc::new(OffsetDateTime::now_utc),
+            metrics: Arc::new(Metrics::default()),
+            scan_limit: None,
+            cors_origins: Vec::new(),
+        }
+    }
+
     /// Now, to the millisecond the database keeps, so a time reads the same before and after
     /// it is stored.
     fn now(&self) -> OffsetDateTime {
@@ -53,11 +92,35 @@ impl AppState {
 
 /// The whole API.
 pub fn app(state: AppState) -> Router {
+    let cors = if state.cors_origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(state.cors_origins.clone())
+    };
     Router::new()
         .merge(health::router())
-        .merge(scans::router())
+        .merge(scans::router().route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            limit::limit_scans,
+        )))
         .merge(issued::router())
+        .merge(events::router())
+        .merge(timeline::router())
+        .merge(recalls::router())
+        .route("/metrics", get(metrics::serve))
+        .route(
+            "/v1/openapi.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
+        )
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(cors)
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::CONTENT_TYPE])
+                .max_age(std::time::Duration::from_secs(3600)),
+        )
         .with_state(state)
 }
 

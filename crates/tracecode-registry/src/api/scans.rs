@@ -9,11 +9,13 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use tracecode_core::assess::{self, Flag, ScanContext};
+use tracecode_core::assess::{self, Flag, RecallNotice, ScanContext};
 use tracecode_core::{verify_text, RegionCode};
 
 use super::{json_error, AppState};
+use crate::epcis;
 use crate::error::ApiError;
+use crate::metrics::VerdictLabels;
 use crate::store::NewScan;
 
 pub(super) fn router() -> Router<AppState> {
@@ -65,6 +67,13 @@ async fn record(
     }
     // Only genuine codes are counted: anything else would let anyone inflate a unit's count.
     let verified = verify_text(&request.code, &state.trust, now).map_err(|rejection| {
+        state
+            .metrics
+            .scans_refused
+            .get_or_create(&VerdictLabels {
+                verdict: format!("{:?}", rejection.verdict()),
+            })
+            .inc();
         ApiError::NotGenuine {
             verdict: rejection.verdict(),
             message: rejection.to_string(),
@@ -84,8 +93,22 @@ async fn record(
             region,
             device: device.clone(),
             recent_since: now - state.policy.window,
+            lot: data.lot.clone(),
         })
         .await?;
+    state.metrics.scans_counted.inc();
+    let recalls = before
+        .recalls
+        .iter()
+        .map(|recall| RecallNotice {
+            lot: epcis::split_lot_subject(&recall.subject).and_then(|(_, lot)| lot.parse().ok()),
+            notice: match &recall.notice_url {
+                Some(url) => format!("{} ({url})", recall.reason),
+                None => recall.reason.clone(),
+            },
+            issued_at: recall.recalled_at,
+        })
+        .collect();
     let assessment = assess::assess(
         &verified,
         &before.history,
@@ -94,7 +117,7 @@ async fn record(
             region,
             device,
             registration: before.registration,
-            recalls: Vec::new(),
+            recalls,
         },
         &state.policy,
     );

@@ -1,13 +1,19 @@
 //! Storage behind one trait, so the HTTP layer does not know which database it talks to.
 
+mod postgres;
+mod sql;
 mod sqlite;
 
 use async_trait::async_trait;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use time::OffsetDateTime;
 use tracecode_core::assess::{Registration, ScanHistory};
 use tracecode_core::{Gtin, KeyId, Lot, ProductionDay, RegionCode, Serial};
 
+use crate::epcis::Event;
+
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// One line of the issuer CLI's registry import file.
@@ -33,14 +39,165 @@ pub struct NewScan {
     pub device: Option<String>,
     /// Scans from this time on come back in the history, for clone detection.
     pub recent_since: OffsetDateTime,
+    /// The unit's lot (from the signed code), so recalls of it or upstream of it are found.
+    pub lot: Option<Lot>,
 }
 
-/// The unit's scan history as it was before a scan, and whether the unit was issued.
+/// The unit's scan history as it was before a scan, whether the unit was issued, and the
+/// recalls that cover it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanBefore {
     pub history: ScanHistory,
     pub registration: Registration,
+    pub recalls: Vec<Recall>,
 }
+
+/// What an event ingestion did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Ingested {
+    /// Events stored now.
+    pub stored: u64,
+    /// Events already stored with the same content: sending a document twice is harmless.
+    pub duplicates: u64,
+}
+
+/// A place and time a subject was last seen at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LastSeen {
+    pub location: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub event_id: String,
+    pub biz_step: Option<String>,
+}
+
+/// A stored event as timelines show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredEvent {
+    pub event_id: String,
+    pub event_type: String,
+    pub action: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub event_time: OffsetDateTime,
+    pub biz_step: Option<String>,
+    pub disposition: Option<String>,
+    pub read_point: Option<String>,
+    pub biz_location: Option<String>,
+    /// The event as received (EPCIS 2.0 JSON-LD).
+    pub document: Value,
+}
+
+/// Why an event belongs on a unit's timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// It names the unit itself.
+    Unit,
+    /// It names a case or pallet while the unit was inside.
+    Container,
+    /// It names the unit's lot.
+    Lot,
+    /// It names a lot upstream of the unit's lot (a raw-material lot).
+    Upstream,
+}
+
+/// One line of a timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineEntry {
+    pub relation: Relation,
+    /// The subject the event names that links it to the unit.
+    pub via: String,
+    /// How the event names it (object, parent, child, input, output).
+    pub role: String,
+    #[serde(flatten)]
+    pub event: StoredEvent,
+}
+
+/// Everything known about a unit's history, oldest event first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Timeline {
+    pub subject: String,
+    /// The unit's lot subject, if the unit was issued with a lot (or the caller named one).
+    pub lot: Option<String>,
+    pub issued: bool,
+    /// Lots upstream of the unit's lot, nearest first, with their distance.
+    pub upstream: Vec<Downstream>,
+    pub events: Vec<TimelineEntry>,
+    pub recalls: Vec<Recall>,
+}
+
+/// A subject reached through transformation events, `depth` links away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Downstream {
+    pub subject: String,
+    pub depth: u32,
+}
+
+/// A recall to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRecall {
+    pub subject: String,
+    pub reason: String,
+    pub notice_url: Option<String>,
+}
+
+/// A recorded recall.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recall {
+    pub id: i64,
+    pub subject: String,
+    pub reason: String,
+    pub notice_url: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub recalled_at: OffsetDateTime,
+    /// The name of the API token that recorded it.
+    pub recalled_by: String,
+}
+
+/// A container holding units of a lot in a recall scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScopeContainer {
+    pub container: String,
+    /// Units of the lot inside it now.
+    pub units: u64,
+    /// Where it, or the container it is in, was last seen.
+    pub last_seen: Option<LastSeen>,
+}
+
+/// Units of a lot counted by the place they were last seen at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlaceCount {
+    pub location: String,
+    pub units: u64,
+}
+
+/// One subject downstream of a recalled lot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScopeLot {
+    pub subject: String,
+    pub depth: u32,
+    /// Units issued in this lot (from registry imports).
+    pub units_issued: u64,
+    /// Where the lot as a whole was last seen (class-level events).
+    pub last_seen: Option<LastSeen>,
+    /// Units with their own located events, by the last place each was seen.
+    pub unit_locations: Vec<PlaceCount>,
+    /// Cases and pallets holding units of the lot, at most [`SCOPE_CONTAINERS_LIMIT`].
+    pub containers: Vec<ScopeContainer>,
+    /// How many containers hold units of the lot in all.
+    pub containers_total: u64,
+}
+
+/// Everything downstream of a lot: what a recall must reach.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Scope {
+    pub subject: String,
+    pub lots: Vec<ScopeLot>,
+    pub units_total: u64,
+}
+
+/// Most containers listed per lot in a scope; the total is always given.
+pub const SCOPE_CONTAINERS_LIMIT: i64 = 1000;
 
 /// Why storage failed. The HTTP layer logs these and tells clients nothing more than "internal".
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +208,9 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// The request contradicts what is stored (an event id reused for different content).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// Most scans returned in a history: enough for any clone window, bounded for abusive units.
@@ -69,6 +229,37 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// and each sees the other at most once.
     async fn record_scan(&self, scan: &NewScan) -> Result<ScanBefore, StoreError>;
 
+    /// Stores EPCIS events, all or none; an id already stored with the same content is
+    /// counted as a duplicate, with different content it is a [`StoreError::Conflict`].
+    async fn ingest_events(
+        &self,
+        events: &[Event],
+        now: OffsetDateTime,
+    ) -> Result<Ingested, StoreError>;
+
+    /// A unit's timeline: its events, its containers' and lot's, and those of upstream lots.
+    /// `lot` names the unit's lot when the registry has no import for it.
+    async fn timeline(
+        &self,
+        gtin: &Gtin,
+        serial: &Serial,
+        lot: Option<&Lot>,
+    ) -> Result<Timeline, StoreError>;
+
+    /// Records a recall.
+    async fn add_recall(
+        &self,
+        recall: &NewRecall,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<Recall, StoreError>;
+
+    /// Every recall, newest first.
+    async fn recalls(&self) -> Result<Vec<Recall>, StoreError>;
+
+    /// What is downstream of a subject (a lot or raw-material lot), and where it was last seen.
+    async fn scope(&self, subject: &str) -> Result<Scope, StoreError>;
+
     /// Stores a new API token's hash under `name`; false if the name is taken.
     async fn add_token(
         &self,
@@ -77,16 +268,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
-    /// Whether a token with this hash exists.
-    async fn token_exists(&self, hash: &[u8; 32]) -> Result<bool, StoreError>;
+    /// The name of the token with this hash, if there is one.
+    async fn token_name(&self, hash: &[u8; 32]) -> Result<Option<String>, StoreError>;
 
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
-/// Opens the store a database URL names: `sqlite:path` or a plain file path.
+/// Opens the store a database URL names: `postgres://…` (or `postgresql://…`) for PostgreSQL,
+/// `sqlite:path` or a plain file path for SQLite.
 pub async fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
-    Ok(Box::new(SqliteStore::open(url).await?))
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Box::new(PostgresStore::open(url).await?))
+    } else {
+        Ok(Box::new(SqliteStore::open(url).await?))
+    }
 }
 
 fn millis(at: OffsetDateTime) -> i64 {

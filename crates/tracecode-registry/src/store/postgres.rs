@@ -1,0 +1,121 @@
+//! PostgreSQL (or a PostgreSQL-compatible distributed engine), chosen by a `postgres://` URL:
+//! for when one machine is not enough. Writers run concurrently; scans of one unit take turns
+//! on its totals row (see `sql::record_scan`).
+
+use async_trait::async_trait;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Executor as _};
+use time::OffsetDateTime;
+use tracecode_core::{Gtin, Lot, Serial};
+
+use super::{
+    sql, Ingested, IssuedUnit, NewRecall, NewScan, Recall, ScanBefore, Scope, Store, StoreError,
+    Timeline,
+};
+use crate::epcis::Event;
+
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: AnyPool,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user:password@host:port/database`) and migrates.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let options: AnyConnectOptions = url.parse()?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(16)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+/// Runs `$body` with `$conn` bound to a transaction from the pool, committed when it succeeds.
+macro_rules! transaction {
+    ($self:ident, |$conn:ident| $body:expr) => {{
+        let mut tx = $self.pool.begin().await?;
+        let $conn: &mut AnyConnection = &mut tx;
+        let result = $body;
+        if result.is_ok() {
+            tx.commit().await?;
+        }
+        result
+    }};
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn import_issued(
+        &self,
+        units: &[IssuedUnit],
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        transaction!(self, |conn| sql::import_issued(conn, units, now).await)
+    }
+
+    async fn record_scan(&self, scan: &NewScan) -> Result<ScanBefore, StoreError> {
+        transaction!(self, |conn| sql::record_scan(conn, scan).await)
+    }
+
+    async fn ingest_events(
+        &self,
+        events: &[Event],
+        now: OffsetDateTime,
+    ) -> Result<Ingested, StoreError> {
+        transaction!(self, |conn| sql::ingest_events(conn, events, now).await)
+    }
+
+    async fn timeline(
+        &self,
+        gtin: &Gtin,
+        serial: &Serial,
+        lot: Option<&Lot>,
+    ) -> Result<Timeline, StoreError> {
+        transaction!(self, |conn| sql::timeline(conn, gtin, serial, lot).await)
+    }
+
+    async fn add_recall(
+        &self,
+        recall: &NewRecall,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<Recall, StoreError> {
+        transaction!(self, |conn| sql::add_recall(conn, recall, by, now).await)
+    }
+
+    async fn recalls(&self) -> Result<Vec<Recall>, StoreError> {
+        sql::recalls(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn scope(&self, subject: &str) -> Result<Scope, StoreError> {
+        // REPEATABLE READ: every query of the scope sees the same snapshot.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            .await?;
+        let scope = sql::scope(&mut tx, subject).await;
+        tx.commit().await?;
+        scope
+    }
+
+    async fn add_token(
+        &self,
+        name: &str,
+        hash: &[u8; 32],
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        transaction!(self, |conn| sql::add_token(conn, name, hash, now).await)
+    }
+
+    async fn token_name(&self, hash: &[u8; 32]) -> Result<Option<String>, StoreError> {
+        sql::token_name(&mut *self.pool.acquire().await?, hash).await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.pool.execute("SELECT 1").await?;
+        Ok(())
+    }
+}
