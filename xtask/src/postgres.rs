@@ -74,7 +74,12 @@ impl TestPostgres {
                 "start",
             ],
         )
-        .with_context(|| format!("PostgreSQL did not start; see {}", dir.join("server.log").display()))?;
+        .with_context(|| {
+            format!(
+                "PostgreSQL did not start; see {}",
+                dir.join("server.log").display()
+            )
+        })?;
         println!("PostgreSQL {} on 127.0.0.1:{port}", bin.display());
         Ok(Self {
             bin,
@@ -115,7 +120,13 @@ fn ensure_installed() -> Result<PathBuf> {
         shell::run_with(command.args(args).env("DEBIAN_FRONTEND", "noninteractive"))
     };
     apt(&["update", "-q"])?;
-    apt(&["install", "-y", "-q", "--no-install-recommends", "postgresql"])?;
+    apt(&[
+        "install",
+        "-y",
+        "-q",
+        "--no-install-recommends",
+        "postgresql",
+    ])?;
     installed().context("PostgreSQL was installed but no /usr/lib/postgresql/*/bin/initdb exists")
 }
 
@@ -143,7 +154,10 @@ fn is_root() -> bool {
 fn run_as(as_root: bool, program: &Path, args: &[&str]) -> Result<()> {
     if as_root {
         let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).arg(program).args(args);
+        command
+            .args(["-u", "postgres", "--"])
+            .arg(program)
+            .args(args);
         // The postgres user cannot enter root's working directory.
         command.current_dir("/");
         shell::run_with(&mut command)

@@ -166,13 +166,18 @@ fn error(field: &str, message: impl Into<String>) -> EpcisError {
 
 /// Parses an EPCIS 2.0 JSON-LD `EPCISDocument` (or a single event) into events.
 pub fn parse_json_ld(body: &[u8]) -> Result<Vec<Event>, EpcisError> {
-    let document: Value = serde_json::from_slice(body)
-        .map_err(|e| error("document", format!("not JSON: {e}")))?;
+    let document: Value =
+        serde_json::from_slice(body).map_err(|e| error("document", format!("not JSON: {e}")))?;
     let events = match document.get("type").and_then(Value::as_str) {
         Some("EPCISDocument") => document
             .pointer("/epcisBody/eventList")
             .and_then(Value::as_array)
-            .ok_or_else(|| error("epcisBody.eventList", "an EPCISDocument needs an event list"))?
+            .ok_or_else(|| {
+                error(
+                    "epcisBody.eventList",
+                    "an EPCISDocument needs an event list",
+                )
+            })?
             .clone(),
         Some(_) => vec![document],
         None => return Err(error("type", "missing: expected EPCISDocument or an event")),
@@ -262,7 +267,10 @@ fn parse_event(document: Value) -> Result<Event, EpcisError> {
         }
     }
     if let Some(parent) = text("parentID")? {
-        subjects.push((Role::Parent, subject(&parent).map_err(|m| error("parentID", m))?));
+        subjects.push((
+            Role::Parent,
+            subject(&parent).map_err(|m| error("parentID", m))?,
+        ));
     } else if event_type == EventType::AggregationEvent && action != Some(Action::Observe) {
         return Err(error("parentID", "missing: aggregation needs a parent"));
     }
@@ -319,8 +327,12 @@ fn identifiers(object: &Map<String, Value>, field: &str) -> Result<Vec<String>, 
 }
 
 fn parse_time(text: &str) -> Result<OffsetDateTime, EpcisError> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .map_err(|e| error("eventTime", format!("{text:?} is not an RFC 3339 time: {e}")))
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
+        error(
+            "eventTime",
+            format!("{text:?} is not an RFC 3339 time: {e}"),
+        )
+    })
 }
 
 /// `urn:epcglobal:cbv:bizstep:shipping` and `https://ref.gs1.org/cbv/BizStep-shipping` are both
@@ -345,7 +357,10 @@ pub fn subject(identifier: &str) -> Result<String, String> {
     if identifier.is_empty() || identifier.len() > 512 {
         return Err("an identifier must have 1 to 512 characters".to_owned());
     }
-    if identifier.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if identifier
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
         return Err(format!("{identifier:?} holds spaces or control characters"));
     }
     if let Some(rest) = identifier.strip_prefix("urn:epc:") {
@@ -452,9 +467,11 @@ fn epc_urn(rest: &str) -> Result<String, String> {
             .map_err(|_| format!("{text:?} is not UTF-8 after percent-decoding"))
     };
     match (scheme, parts.as_slice()) {
-        ("id:sgtin", [company, item, serial]) => {
-            Ok(format!("01/{}/21/{}", gtin(company, item)?, decode(serial)?))
-        }
+        ("id:sgtin", [company, item, serial]) => Ok(format!(
+            "01/{}/21/{}",
+            gtin(company, item)?,
+            decode(serial)?
+        )),
         ("class:lgtin", [company, item, lot]) => {
             Ok(lot_subject(gtin(company, item)?.as_str(), &decode(lot)?))
         }
@@ -511,7 +528,9 @@ pub fn parse_csv(body: &[u8]) -> Result<Vec<Event>, EpcisError> {
         "outputs",
         "certification",
     ];
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(body);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(body);
     let headers = reader
         .headers()
         .map_err(|e| error("header", e.to_string()))?
@@ -725,7 +744,10 @@ mod tests {
     #[test]
     fn bad_events_name_the_event_and_the_field() {
         let cases = [
-            (r#"{"type":"AssociationEvent","eventID":"x"}"#, "event 1: type:"),
+            (
+                r#"{"type":"AssociationEvent","eventID":"x"}"#,
+                "event 1: type:",
+            ),
             (
                 r#"{"type":"ObjectEvent","eventTime":"2026-11-01T00:00:00Z","action":"ADD","epcList":["urn:x:1"]}"#,
                 "event 1: eventID: missing",
@@ -754,9 +776,7 @@ mod tests {
             ("{", "not JSON"),
         ];
         for (body, expected) in cases {
-            let message = parse_json_ld(body.as_bytes())
-                .expect_err(body)
-                .to_string();
+            let message = parse_json_ld(body.as_bytes()).expect_err(body).to_string();
             assert!(message.contains(expected), "{body}: {message}");
         }
     }
@@ -770,9 +790,14 @@ mod tests {
         assert_eq!(events.len(), 2);
         assert_eq!(events[0].certifications, ["https://lab.example.cn/QC-7"]);
         assert_eq!(events[1].subjects.len(), 3);
-        assert_eq!(events[1].document["childEPCs"][1], "https://id.gs1.org/01/09506000134352/21/2");
+        assert_eq!(
+            events[1].document["childEPCs"][1],
+            "https://id.gs1.org/01/09506000134352/21/2"
+        );
 
-        let message = parse_csv(b"event_id,type,when\n").expect_err("column").to_string();
+        let message = parse_csv(b"event_id,type,when\n")
+            .expect_err("column")
+            .to_string();
         assert!(message.contains("unknown column \"when\""), "{message}");
         let message = parse_csv(
             b"event_id,type,time,action,objects\ne1,ObjectEvent,2026-11-02T09:00:00Z,ADD,lot7\n",

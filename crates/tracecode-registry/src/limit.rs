@@ -26,7 +26,11 @@ pub struct ScanLimit {
 
 impl ScanLimit {
     /// `per_minute` scans per client, with bursts of up to `burst`.
-    pub fn new(per_minute: NonZeroU32, burst: NonZeroU32, client_ip_header: Option<HeaderName>) -> Self {
+    pub fn new(
+        per_minute: NonZeroU32,
+        burst: NonZeroU32,
+        client_ip_header: Option<HeaderName>,
+    ) -> Self {
         Self {
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
             client_ip_header,
@@ -60,11 +64,7 @@ impl ScanLimit {
 }
 
 /// Refuses a request with 429 and Retry-After when its client is over the limit.
-pub async fn limit_scans(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn limit_scans(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(limit) = state.scan_limit.clone() else {
         return next.run(request).await;
     };

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand};
 use axum::http::{HeaderName, HeaderValue};
+use clap::{Parser, Subcommand};
 use time::OffsetDateTime;
 use tracecode_core::{PublicKey, SignedTrustList};
 use tracecode_registry::limit::ScanLimit;
@@ -40,7 +40,11 @@ enum Command {
         roots: Vec<String>,
         /// An origin whose pages may call the API from a browser (the web app's, e.g.
         /// `https://t.example.cn`); repeat for several, `*` for any.
-        #[arg(long = "cors-origin", env = "TRACECODE_CORS_ORIGIN", value_delimiter = ',')]
+        #[arg(
+            long = "cors-origin",
+            env = "TRACECODE_CORS_ORIGIN",
+            value_delimiter = ','
+        )]
         cors_origins: Vec<String>,
         /// Scans one client may record per minute (0: no limit).
         #[arg(long, default_value_t = 120)]
@@ -128,11 +132,14 @@ async fn run(cli: Cli) -> Result<()> {
                         .with_context(|| format!("--cors-origin {origin:?} is not a valid origin"))
                 })
                 .collect::<Result<_>>()?;
-            if let (Some(rate), Some(burst)) = (NonZeroU32::new(scan_rate), NonZeroU32::new(scan_burst)) {
+            if let (Some(rate), Some(burst)) =
+                (NonZeroU32::new(scan_rate), NonZeroU32::new(scan_burst))
+            {
                 let header = client_ip_header
                     .map(|name| {
-                        HeaderName::try_from(name.as_str())
-                            .with_context(|| format!("--client-ip-header {name:?} is not a header name"))
+                        HeaderName::try_from(name.as_str()).with_context(|| {
+                            format!("--client-ip-header {name:?} is not a header name")
+                        })
                     })
                     .transpose()?;
                 let limit = Arc::new(ScanLimit::new(rate, burst, header));
@@ -154,10 +161,10 @@ async fn run(cli: Cli) -> Result<()> {
                 listener,
                 app(state).into_make_service_with_connect_info::<SocketAddr>(),
             )
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
             Ok(())
         }
         Command::CreateToken { db, name } => {

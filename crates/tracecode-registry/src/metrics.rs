@@ -77,7 +77,11 @@ impl Default for Metrics {
             "Time to answer, by route",
             latency.clone(),
         );
-        registry.register("scans_counted", "Genuine scans counted", scans_counted.clone());
+        registry.register(
+            "scans_counted",
+            "Genuine scans counted",
+            scans_counted.clone(),
+        );
         registry.register(
             "scans_refused",
             "Scans refused because the code is not genuine",
@@ -88,7 +92,11 @@ impl Default for Metrics {
             "Scans refused by the per-client rate limit",
             scans_rate_limited.clone(),
         );
-        registry.register("events_stored", "EPCIS events stored", events_stored.clone());
+        registry.register(
+            "events_stored",
+            "EPCIS events stored",
+            events_stored.clone(),
+        );
         Self {
             registry,
             requests,

@@ -26,7 +26,13 @@ async fn ingest(
     let media_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
     let events = match media_type.as_deref() {
         Some("application/ld+json" | "application/json") => epcis::parse_json_ld(&body),
         Some("text/csv") => epcis::parse_csv(&body),

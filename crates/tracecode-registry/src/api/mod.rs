@@ -64,11 +64,7 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// A state with the default clone policy, the system clock, fresh metrics, no rate limit
     /// and no cross-origin access.
-    pub fn new(
-        store: Arc<dyn Store>,
-        trust: TrustList,
-        signed_trust: SignedTrustList,
-    ) -> Self {
+    pub fn new(store: Arc<dyn Store>, trust: TrustList, signed_trust: SignedTrustList) -> Self {
         Self {
             store,
             trust: Arc::new(trust),
@@ -112,7 +108,10 @@ pub fn app(state: AppState) -> Router {
             "/v1/openapi.json",
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
         )
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(
             CorsLayer::new()

@@ -44,14 +44,15 @@ async fn timeline(
     let gtin: Gtin = gtin
         .parse()
         .map_err(|e: tracecode_core::fields::GtinError| ApiError::invalid("gtin", e.to_string()))?;
-    let serial: Serial = serial.parse().map_err(
-        |e: tracecode_core::fields::SerialError| ApiError::invalid("serial", e.to_string()),
-    )?;
-    let lot: Option<Lot> = query
-        .lot
-        .map(|l| l.parse())
-        .transpose()
-        .map_err(|e: tracecode_core::fields::LotError| ApiError::invalid("lot", e.to_string()))?;
+    let serial: Serial = serial
+        .parse()
+        .map_err(|e: tracecode_core::fields::SerialError| {
+            ApiError::invalid("serial", e.to_string())
+        })?;
+    let lot: Option<Lot> =
+        query.lot.map(|l| l.parse()).transpose().map_err(
+            |e: tracecode_core::fields::LotError| ApiError::invalid("lot", e.to_string()),
+        )?;
     let timeline = state.store.timeline(&gtin, &serial, lot.as_ref()).await?;
     let certificates = timeline
         .events

@@ -13,7 +13,7 @@ use tracecode_core::{Gtin, Lot, Serial};
 
 use super::{
     from_millis, millis, parse, Downstream, Ingested, IssuedUnit, LastSeen, NewRecall, NewScan,
-    PlaceCount, Recall, Relation, Scope, ScanBefore, ScopeContainer, ScopeLot, StoreError,
+    PlaceCount, Recall, Relation, ScanBefore, Scope, ScopeContainer, ScopeLot, StoreError,
     StoredEvent, Timeline, TimelineEntry, RECENT_SCANS_LIMIT, SCOPE_CONTAINERS_LIMIT,
 };
 use crate::epcis::{self, Action, Event, EventType, Role};
@@ -167,14 +167,16 @@ pub(super) async fn record_scan(
     })
     .collect::<Result<Vec<_>, StoreError>>()?;
 
-    sqlx::query("INSERT INTO scans (gtin, serial, at_ms, region, device) VALUES ($1, $2, $3, $4, $5)")
-        .bind(gtin)
-        .bind(&serial)
-        .bind(millis(scan.at))
-        .bind(&region)
-        .bind(&scan.device)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO scans (gtin, serial, at_ms, region, device) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(gtin)
+    .bind(&serial)
+    .bind(millis(scan.at))
+    .bind(&region)
+    .bind(&scan.device)
+    .execute(&mut *conn)
+    .await?;
 
     let history = if count_after > 1 {
         ScanHistory {
@@ -371,7 +373,8 @@ fn unit_parts(subject: &str) -> (Option<&str>, Option<&str>) {
 }
 
 /// The subject's lot, looked up from the registry import when the subject is a unit.
-const UNIT_LOT: &str = "(SELECT '01/' || gtin || '/10/' || lot FROM units WHERE gtin = $1 AND serial = $2)";
+const UNIT_LOT: &str =
+    "(SELECT '01/' || gtin || '/10/' || lot FROM units WHERE gtin = $1 AND serial = $2)";
 
 async fn index_event(conn: &mut AnyConnection, event: &Event) -> Result<(), StoreError> {
     let time = millis(event.time);
@@ -450,7 +453,9 @@ async fn index_event(conn: &mut AnyConnection, event: &Event) -> Result<(), Stor
     if let Some(location) = event.location() {
         for (role, subject) in &event.subjects {
             // Inputs were consumed where the event happened; they are not "at" its location.
-            if *role == Role::Input {
+            // Children packed into a parent are wherever the parent goes next: the scope
+            // finds them through their container.
+            if *role == Role::Input || (*role == Role::Child && event.action == Some(Action::Add)) {
                 continue;
             }
             let (gtin, serial) = unit_parts(subject);
@@ -669,12 +674,11 @@ async fn last_seen(
     conn: &mut AnyConnection,
     subject: &str,
 ) -> Result<Option<LastSeen>, StoreError> {
-    let row = sqlx::query(
-        "SELECT location, at_ms, event_id, biz_step FROM last_seen WHERE subject = $1",
-    )
-    .bind(subject)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row =
+        sqlx::query("SELECT location, at_ms, event_id, biz_step FROM last_seen WHERE subject = $1")
+            .bind(subject)
+            .fetch_optional(&mut *conn)
+            .await?;
     row.map(|row| {
         Ok(LastSeen {
             location: row.try_get("location")?,

@@ -114,9 +114,8 @@ pub async fn registry(backend: Backend) -> Option<Registry> {
         vectors::trust_list(),
         vectors::signed_trust_list(),
     );
-    state.clock = Arc::new(move || {
-        vectors::NOW + Duration::nanoseconds(clock_offset.load(Ordering::SeqCst))
-    });
+    state.clock =
+        Arc::new(move || vectors::NOW + Duration::nanoseconds(clock_offset.load(Ordering::SeqCst)));
     Some(Registry {
         app: app(state.clone()),
         state,

@@ -1,0 +1,519 @@
+//! Provenance on both backends: EPCIS ingestion, unit timelines, recalls and recall scopes;
+//! and the surface around them: rate limits, CORS, metrics, the OpenAPI description.
+
+mod common;
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::{json, Value};
+use tracecode_core::vectors;
+use tracecode_registry::limit::ScanLimit;
+
+use common::{code, issued_line, registry, Backend, Registry, TOKEN};
+
+on_both_backends!(
+    events_are_stored_once_and_conflicts_refused,
+    bad_event_documents_are_refused_whole,
+    a_timeline_reaches_containers_lots_and_raw_materials,
+    a_recall_reaches_scans_timelines_and_its_scope,
+    recalls_need_a_token_and_a_clear_subject,
+    scans_over_the_client_limit_get_429,
+    browsers_from_allowed_origins_may_call,
+    metrics_and_the_openapi_description_are_served,
+);
+
+/// The vectors' product: every code `code(n)` is a unit of this GTIN and lot.
+fn product() -> (String, String) {
+    let data = vectors::vectors()[0].data.clone().expect("signed vector");
+    (
+        data.gtin.to_string(),
+        data.lot.expect("the vector has a lot").to_string(),
+    )
+}
+
+fn unit_uri(serial: u64) -> String {
+    format!("https://id.gs1.org/01/{}/21/{serial}", product().0)
+}
+
+fn lot_uri() -> String {
+    let (gtin, lot) = product();
+    format!("https://id.gs1.org/01/{gtin}/10/{lot}")
+}
+
+const RAW_MILK: &str = "urn:epc:class:lgtin:6901234.012345.MILK-7";
+const RAW_MILK_SUBJECT: &str = "01/06901234123456/10/MILK-7";
+const PALLET: &str = "urn:epc:id:sscc:0614141.1234567890";
+const PALLET_SUBJECT: &str = "00/106141412345678908";
+const FACTORY: &str = "urn:epc:id:sgln:6901234.00001.0";
+const WAREHOUSE: &str = "urn:epc:id:sgln:6901234.00002.0";
+const SHOP: &str = "urn:epc:id:sgln:6901234.00003.0";
+
+/// Raw milk lot → product lot (transformation), QC of the lot, units 1–3 packed on a pallet,
+/// the pallet shipped to a warehouse, unit 1 sold in a shop.
+fn supply_chain() -> Value {
+    json!({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-10T00:00:00Z",
+        "epcisBody": { "eventList": [
+            { "type": "ObjectEvent", "eventID": "urn:uuid:raw-received", "action": "OBSERVE",
+              "eventTime": "2026-11-01T06:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+              "quantityList": [{ "epcClass": RAW_MILK, "quantity": 5000, "uom": "KGM" }],
+              "bizStep": "receiving", "bizLocation": { "id": FACTORY },
+              "certificationInfo": "https://lab.example.cn/raw/MILK-7.pdf" },
+            { "type": "TransformationEvent", "eventID": "urn:uuid:made",
+              "eventTime": "2026-11-02T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+              "inputQuantityList": [{ "epcClass": RAW_MILK, "quantity": 5000, "uom": "KGM" }],
+              "outputQuantityList": [{ "epcClass": lot_uri() }],
+              "bizStep": "urn:epcglobal:cbv:bizstep:commissioning",
+              "bizLocation": { "id": FACTORY } },
+            { "type": "ObjectEvent", "eventID": "urn:uuid:qc", "action": "OBSERVE",
+              "eventTime": "2026-11-03T09:00:00Z",
+              "quantityList": [{ "epcClass": lot_uri() }],
+              "bizStep": "inspecting", "disposition": "conformant",
+              "certificationInfo": ["https://lab.example.cn/qc/QC-2026-1103.pdf"] },
+            { "type": "AggregationEvent", "eventID": "urn:uuid:packed", "action": "ADD",
+              "eventTime": "2026-11-04T09:00:00Z", "parentID": PALLET,
+              "childEPCs": [unit_uri(1), unit_uri(2), unit_uri(3)],
+              "bizStep": "packing", "bizLocation": { "id": FACTORY } },
+            { "type": "ObjectEvent", "eventID": "urn:uuid:shipped", "action": "OBSERVE",
+              "eventTime": "2026-11-05T09:00:00Z", "epcList": [PALLET],
+              "bizStep": "shipping", "disposition": "in_transit",
+              "readPoint": { "id": FACTORY } },
+            { "type": "ObjectEvent", "eventID": "urn:uuid:stored", "action": "OBSERVE",
+              "eventTime": "2026-11-06T09:00:00Z", "epcList": [PALLET],
+              "bizStep": "storing", "bizLocation": { "id": WAREHOUSE } },
+            { "type": "AggregationEvent", "eventID": "urn:uuid:unpacked-1", "action": "DELETE",
+              "eventTime": "2026-11-07T09:00:00Z", "parentID": PALLET,
+              "childEPCs": [unit_uri(1)], "bizLocation": { "id": WAREHOUSE } },
+            { "type": "ObjectEvent", "eventID": "urn:uuid:sold-1", "action": "OBSERVE",
+              "eventTime": "2026-11-08T09:00:00Z", "epcList": [unit_uri(1)],
+              "bizStep": "retail_selling", "bizLocation": { "id": SHOP } },
+            // After unit 1 left the pallet: not on its timeline.
+            { "type": "ObjectEvent", "eventID": "urn:uuid:pallet-moved", "action": "OBSERVE",
+              "eventTime": "2026-11-09T09:00:00Z", "epcList": [PALLET],
+              "bizStep": "shipping", "readPoint": { "id": WAREHOUSE } }
+        ]}
+    })
+}
+
+async fn ingest(r: &Registry, document: &Value) -> (StatusCode, Value) {
+    r.post("/v1/events", "application/ld+json", &document.to_string())
+        .await
+}
+
+/// Imports units 1–5 and ingests the supply chain.
+async fn seeded(backend: Backend) -> Option<Registry> {
+    let r = registry(backend).await?;
+    let lines: Vec<String> = (1..=5).map(issued_line).collect();
+    assert_eq!(
+        r.import(Some(TOKEN), &lines.join("\n")).await.0,
+        StatusCode::OK
+    );
+    let (status, body) = ingest(&r, &supply_chain()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({ "stored": 9, "duplicates": 0 }));
+    Some(r)
+}
+
+async fn events_are_stored_once_and_conflicts_refused(backend: Backend) {
+    let Some(r) = seeded(backend).await else {
+        return;
+    };
+    // The same document again: nothing new.
+    assert_eq!(
+        ingest(&r, &supply_chain()).await,
+        (StatusCode::OK, json!({ "stored": 0, "duplicates": 9 }))
+    );
+    // The CSV form; one row repeats a stored event exactly as the JSON-LD had it.
+    let csv = format!(
+        "event_id,type,time,action,biz_step,biz_location,objects\n\
+         urn:uuid:csv-1,ObjectEvent,2026-11-09T10:00:00Z,OBSERVE,receiving,{SHOP},{}\n",
+        unit_uri(2)
+    );
+    assert_eq!(
+        r.post("/v1/events", "text/csv; charset=utf-8", &csv).await,
+        (StatusCode::OK, json!({ "stored": 1, "duplicates": 0 }))
+    );
+    assert_eq!(
+        r.post("/v1/events", "text/csv", &csv).await.1,
+        json!({ "stored": 0, "duplicates": 1 })
+    );
+    // The same id with other content is a conflict, and nothing of that request is stored.
+    let mut changed = supply_chain();
+    changed["epcisBody"]["eventList"][8]["eventID"] = json!("urn:uuid:new-one");
+    changed["epcisBody"]["eventList"][7]["bizLocation"]["id"] = json!(WAREHOUSE);
+    let (status, body) = ingest(&r, &changed).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("urn:uuid:sold-1"),
+        "{body}"
+    );
+    let timeline = r
+        .get(&format!("/v1/units/{}/1/timeline", product().0))
+        .await
+        .1;
+    assert!(
+        !timeline.to_string().contains("urn:uuid:new-one"),
+        "a refused request stored an event"
+    );
+}
+
+async fn bad_event_documents_are_refused_whole(backend: Backend) {
+    let Some(r) = registry(backend).await else {
+        return;
+    };
+    let mut document = supply_chain();
+    document["epcisBody"]["eventList"][3]["childEPCs"][1] = json!("https://id.gs1.org/01/123/21/1");
+    let (status, body) = ingest(&r, &document).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = body["message"].as_str().unwrap_or("");
+    assert!(message.starts_with("event 4: childEPCs:"), "{message}");
+    // Nothing of the document was stored.
+    let (_, body) = ingest(&r, &supply_chain()).await;
+    assert_eq!(body["stored"], 9);
+    // No token, wrong media type.
+    let request = Request::post("/v1/events")
+        .header(header::CONTENT_TYPE, "application/ld+json")
+        .body(Body::from(supply_chain().to_string()))
+        .expect("request");
+    assert_eq!(r.send(request).await.0, StatusCode::UNAUTHORIZED);
+    let (status, body) = r.post("/v1/events", "application/xml", "<epcis/>").await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+    assert!(body["message"].as_str().unwrap_or("").contains("text/csv"));
+}
+
+async fn a_timeline_reaches_containers_lots_and_raw_materials(backend: Backend) {
+    let Some(r) = seeded(backend).await else {
+        return;
+    };
+    let (gtin, _) = product();
+    let (status, t) = r.get(&format!("/v1/units/{gtin}/1/timeline")).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    assert_eq!(t["issued"], true);
+    assert_eq!(t["lot"], format!("01/{gtin}/10/{}", product().1));
+    let ids: Vec<(&str, &str)> = t["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| {
+            (
+                e["event_id"].as_str().unwrap_or(""),
+                e["relation"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("urn:uuid:raw-received", "upstream"),
+            ("urn:uuid:made", "lot"),
+            ("urn:uuid:qc", "lot"),
+            ("urn:uuid:packed", "unit"),
+            ("urn:uuid:shipped", "container"),
+            ("urn:uuid:stored", "container"),
+            ("urn:uuid:unpacked-1", "unit"),
+            ("urn:uuid:sold-1", "unit"),
+        ],
+        "{t}"
+    );
+    assert_eq!(
+        t["upstream"],
+        json!([{ "subject": RAW_MILK_SUBJECT, "depth": 1 }])
+    );
+    let certificates: Vec<&str> = t["certificates"]
+        .as_array()
+        .expect("certificates")
+        .iter()
+        .filter_map(|c| c["url"].as_str())
+        .collect();
+    assert_eq!(
+        certificates,
+        [
+            "https://lab.example.cn/raw/MILK-7.pdf",
+            "https://lab.example.cn/qc/QC-2026-1103.pdf"
+        ]
+    );
+    let shipped = &t["events"][4];
+    assert_eq!(shipped["via"], PALLET_SUBJECT);
+    assert_eq!(shipped["biz_step"], "shipping");
+    assert_eq!(shipped["document"]["disposition"], "in_transit");
+    // Unit 2 is still on the pallet: it sees the pallet's later move too.
+    let (_, t2) = r.get(&format!("/v1/units/{gtin}/2/timeline")).await;
+    assert!(t2.to_string().contains("urn:uuid:pallet-moved"));
+    // A unit the registry never imported: only what the caller's lot links it to.
+    let (_, unknown) = r
+        .get(&format!(
+            "/v1/units/{gtin}/999/timeline?lot={}",
+            product().1
+        ))
+        .await;
+    assert_eq!(unknown["issued"], false);
+    assert_eq!(unknown["events"].as_array().map(Vec::len), Some(3));
+    // Bad path parts are named.
+    let (status, body) = r.get("/v1/units/12345/1/timeline").await;
+    assert_eq!(
+        (status, &body["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("gtin"))
+    );
+    let (status, body) = r.get(&format!("/v1/units/{gtin}/x1/timeline")).await;
+    assert_eq!(
+        (status, &body["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("serial"))
+    );
+}
+
+async fn a_recall_reaches_scans_timelines_and_its_scope(backend: Backend) {
+    let Some(r) = seeded(backend).await else {
+        return;
+    };
+    let (gtin, lot) = product();
+    assert_eq!(
+        r.scan(json!({ "code": code(2) })).await.1["flags"],
+        json!([])
+    );
+    // Recall the raw-material lot, by its EPC class.
+    let (status, body) = r
+        .post(
+            "/v1/recalls",
+            "application/json",
+            &json!({ "class": RAW_MILK, "reason": "Raw milk lot MILK-7 failed a residue test",
+                     "notice_url": "https://brand.example.cn/recall/7" })
+            .to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["recall"]["subject"], RAW_MILK_SUBJECT);
+    assert_eq!(body["recall"]["recalled_by"], "tests");
+    let scope = &body["scope"];
+    assert_eq!(scope["units_total"], 5);
+    let lots = scope["lots"].as_array().expect("lots");
+    assert_eq!(lots.len(), 2, "{scope}");
+    let product_lot = &lots[1];
+    assert_eq!(product_lot["subject"], format!("01/{gtin}/10/{lot}"));
+    assert_eq!(product_lot["depth"], 1);
+    assert_eq!(product_lot["units_issued"], 5);
+    assert_eq!(
+        product_lot["unit_locations"],
+        json!([{ "location": SHOP, "units": 1 }])
+    );
+    // Units 2 and 3 are still on the pallet, which was last seen leaving the warehouse.
+    assert_eq!(product_lot["containers_total"], 1);
+    assert_eq!(product_lot["containers"][0]["container"], PALLET_SUBJECT);
+    assert_eq!(product_lot["containers"][0]["units"], 2);
+    assert_eq!(
+        product_lot["containers"][0]["last_seen"]["location"],
+        WAREHOUSE
+    );
+    assert_eq!(
+        product_lot["containers"][0]["last_seen"]["event_id"],
+        "urn:uuid:pallet-moved"
+    );
+    assert_eq!(lots[0]["last_seen"]["location"], FACTORY);
+    // The same scope by the product lot's path.
+    let (status, direct) = r.get(&format!("/v1/lots/{gtin}/{lot}/scope")).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut same = lots[1].clone();
+    same["depth"] = json!(0);
+    assert_eq!(direct["lots"], json!([same]));
+    assert_eq!(direct["units_total"], 5);
+
+    // Scans of any unit of the product lot now carry the recall.
+    let (_, scanned) = r.scan(json!({ "code": code(2) })).await;
+    let recalled = scanned["flags"]
+        .as_array()
+        .expect("flags")
+        .iter()
+        .find(|f| f["flag"] == "Recalled")
+        .cloned()
+        .expect("a Recalled flag");
+    assert!(recalled["notice"]["notice"]
+        .as_str()
+        .unwrap_or("")
+        .contains("residue test"));
+    let (_, timeline) = r.get(&format!("/v1/units/{gtin}/3/timeline")).await;
+    assert_eq!(timeline["recalls"][0]["subject"], RAW_MILK_SUBJECT);
+    let (_, all) = r.get("/v1/recalls").await;
+    assert_eq!(all.as_array().map(Vec::len), Some(1));
+}
+
+async fn recalls_need_a_token_and_a_clear_subject(backend: Backend) {
+    let Some(r) = registry(backend).await else {
+        return;
+    };
+    let (gtin, lot) = product();
+    let request = Request::post("/v1/recalls")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({ "gtin": gtin, "lot": lot, "reason": "x" }).to_string(),
+        ))
+        .expect("request");
+    assert_eq!(r.send(request).await.0, StatusCode::UNAUTHORIZED);
+    let cases = [
+        (json!({ "gtin": gtin, "reason": "x" }), "lot"),
+        (
+            json!({ "gtin": gtin, "lot": lot, "class": RAW_MILK, "reason": "x" }),
+            "lot",
+        ),
+        (json!({ "gtin": "123", "lot": lot, "reason": "x" }), "gtin"),
+        (
+            json!({ "gtin": gtin, "lot": "a lot", "reason": "x" }),
+            "lot",
+        ),
+        (
+            json!({ "gtin": gtin, "lot": lot, "reason": "  " }),
+            "reason",
+        ),
+        (json!({ "class": "lot7", "reason": "x" }), "class"),
+        (
+            json!({ "gtin": gtin, "lot": lot, "reason": "x", "notice_url": "ftp://x" }),
+            "notice_url",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, reply) = r
+            .post("/v1/recalls", "application/json", &body.to_string())
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {reply}");
+        assert_eq!(reply["field"], field, "{body}: {reply}");
+    }
+    assert_eq!(r.get("/v1/recalls").await.1, json!([]));
+    let (status, body) = r.get(&format!("/v1/lots/{gtin}/a%20b/scope")).await;
+    assert_eq!(
+        (status, &body["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("lot"))
+    );
+}
+
+async fn scans_over_the_client_limit_get_429(backend: Backend) {
+    let Some(mut r) = registry(backend).await else {
+        return;
+    };
+    let one = NonZeroU32::new(1).expect("non-zero");
+    let three = NonZeroU32::new(3).expect("non-zero");
+    r.state.scan_limit = Some(Arc::new(ScanLimit::new(
+        one,
+        three,
+        Some("x-real-ip".parse().expect("header")),
+    )));
+    r.rebuild();
+    let scan_from = |ip: &'static str| {
+        Request::post("/v1/scans")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-real-ip", ip)
+            .body(Body::from(json!({ "code": code(1) }).to_string()))
+            .expect("request")
+    };
+    for _ in 0..3 {
+        assert_eq!(r.send(scan_from("192.0.2.1")).await.0, StatusCode::OK);
+    }
+    let response = tower::ServiceExt::oneshot(r.app.clone(), scan_from("192.0.2.1"))
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = response.headers()[header::RETRY_AFTER]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=61).contains(&retry), "{retry}");
+    // Another client is not affected, and the refused scan was not counted.
+    let (status, body) = r.send(scan_from("192.0.2.2")).await;
+    assert_eq!((status, &body["count"]), (StatusCode::OK, &json!(4)));
+    // Reads are not limited.
+    assert_eq!(r.get("/health").await.0, StatusCode::OK);
+}
+
+async fn browsers_from_allowed_origins_may_call(backend: Backend) {
+    let Some(mut r) = registry(backend).await else {
+        return;
+    };
+    r.state.cors_origins = vec!["https://app.example.cn".parse().expect("origin")];
+    r.rebuild();
+    let preflight = |origin: &str| {
+        Request::options("/v1/scans")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type")
+            .body(Body::empty())
+            .expect("request")
+    };
+    let allowed = tower::ServiceExt::oneshot(r.app.clone(), preflight("https://app.example.cn"))
+        .await
+        .expect("response");
+    assert_eq!(
+        allowed.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://app.example.cn"
+    );
+    let other = tower::ServiceExt::oneshot(r.app.clone(), preflight("https://evil.example"))
+        .await
+        .expect("response");
+    assert!(other
+        .headers()
+        .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+        .is_none());
+}
+
+async fn metrics_and_the_openapi_description_are_served(backend: Backend) {
+    let Some(r) = registry(backend).await else {
+        return;
+    };
+    r.scan(json!({ "code": code(1) })).await;
+    let tampered = vectors::vectors()
+        .into_iter()
+        .find(|v| v.expected == tracecode_core::Verdict::Tampered)
+        .expect("a tampered vector");
+    r.scan(json!({ "code": tampered.text })).await;
+    let (status, text) = r.get("/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = text.as_str().expect("text exposition").to_owned();
+    assert!(
+        text.contains("tracecode_registry_scans_counted_total 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("tracecode_registry_http_requests_total{method=\"POST\",route=\"/v1/scans\",status=\"200\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("tracecode_registry_scans_refused_total{verdict=\"Tampered\"} 1"),
+        "{text}"
+    );
+    // No serial or code ever appears in metrics.
+    assert!(!text.contains("/01/"), "{text}");
+
+    // Every path and method the description documents is routed.
+    let (status, spec) = r.get("/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(spec["openapi"].as_str().map(|v| &v[..2]), Some("3."));
+    let paths = spec["paths"].as_object().expect("paths");
+    assert!(paths.len() >= 11, "{}", paths.len());
+    let (gtin, lot) = product();
+    for (path, operations) in paths {
+        let concrete = path
+            .replace("{gtin}", &gtin)
+            .replace("{serial}", "1")
+            .replace("{lot}", &lot);
+        for method in operations.as_object().expect("operations").keys() {
+            let request = Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&concrete)
+                .body(Body::empty())
+                .expect("request");
+            let response = tower::ServiceExt::oneshot(r.app.clone(), request)
+                .await
+                .expect("response");
+            assert!(
+                response.status() != StatusCode::NOT_FOUND
+                    && response.status() != StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path} is documented but not routed ({})",
+                response.status()
+            );
+        }
+    }
+}
