@@ -184,8 +184,9 @@ fn issue() -> Result<()> {
     Ok(())
 }
 
-/// Loopback load on the registry against a trivial axum route, and the kill -9 crash test
-/// (`crates/tracecode-registry/examples/load.rs` prints the figure lines).
+/// Loopback load on the registry against a trivial axum route, the kill -9 crash test
+/// (`crates/tracecode-registry/examples/load.rs`), and the recall scope of a raw-material lot
+/// feeding 10 000 000 units (`examples/scope.rs`, database kept in `target/bench-registry`).
 fn registry() -> Result<()> {
     shell::step(
         "build the registry (release)",
@@ -200,12 +201,19 @@ fn registry() -> Result<()> {
             "tracecode-registry",
             "--example",
             "load",
+            "--example",
+            "scope",
         ],
     )?;
     shell::step(
         "registry load and crash test",
         "target/release/examples/load",
         &["target/release/tracecode-registry"],
+    )?;
+    shell::step(
+        "recall scope over 10 000 000 units",
+        "target/release/examples/scope",
+        &["target/bench-registry"],
     )
 }
 

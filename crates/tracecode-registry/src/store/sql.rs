@@ -28,24 +28,43 @@ const TIMELINE_EVENTS_LIMIT: i64 = 10_000;
 /// Rows per multi-row insert: 7 parameters each stays far below both databases' limits.
 const IMPORT_CHUNK: usize = 1000;
 
-/// `($first, $first+1, …), (…)`: numbered parameters for `rows` rows of `columns` values.
-/// (sqlx's QueryBuilder writes `?` for the Any driver, which PostgreSQL does not accept.)
-fn placeholders(rows: usize, columns: usize, first: usize) -> String {
-    let mut n = first;
-    let mut out = String::new();
-    for row in 0..rows {
-        out.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 0..columns {
-            if column > 0 {
-                out.push_str(", ");
-            }
-            out.push('$');
-            out.push_str(&n.to_string());
-            n += 1;
+/// Parameter markers for statements with many parameters. PostgreSQL wants `$1, $2, …`.
+/// SQLite reads those as *named* parameters, and looking a name up is linear in the number of
+/// names, so binding thousands of them is quadratic (a 10M-unit import ran at 9 000 rows/s,
+/// 86 % of it in `sqlite3_bind_parameter_name`); SQLite gets anonymous `?` instead.
+struct Markers {
+    numbered: bool,
+    next: usize,
+}
+
+impl Markers {
+    fn new(conn: &AnyConnection) -> Self {
+        Self {
+            numbered: conn.backend_name() != "SQLite",
+            next: 1,
         }
-        out.push(')');
     }
-    out
+
+    fn next(&mut self) -> String {
+        let marker = if self.numbered {
+            format!("${}", self.next)
+        } else {
+            "?".to_owned()
+        };
+        self.next += 1;
+        marker
+    }
+
+    /// `(…), (…)`: `rows` tuples of `columns` markers.
+    fn tuples(&mut self, rows: usize, columns: usize) -> String {
+        (0..rows)
+            .map(|_| {
+                let row: Vec<String> = (0..columns).map(|_| self.next()).collect();
+                format!("({})", row.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 pub(super) async fn import_issued(
@@ -59,7 +78,7 @@ pub(super) async fn import_issued(
         let sql = format!(
             "INSERT INTO units (gtin, serial, lot, key_id, region, production_day, imported_at_ms) \
              VALUES {} ON CONFLICT (gtin, serial) DO NOTHING RETURNING gtin, lot",
-            placeholders(chunk.len(), 7, 1)
+            Markers::new(conn).tuples(chunk.len(), 7)
         );
         let mut query = sqlx::query(&sql);
         for unit in chunk {
@@ -432,16 +451,18 @@ async fn index_event(conn: &mut AnyConnection, event: &Event) -> Result<(), Stor
             for parent in of(Role::Parent) {
                 let children: Vec<&String> = of(Role::Child).collect();
                 // DELETE without children empties the parent.
+                let mut markers = Markers::new(conn);
+                let (at, parent_marker, before) = (markers.next(), markers.next(), markers.next());
                 let only = if children.is_empty() {
                     String::new()
                 } else {
-                    format!(" AND child IN {}", placeholders(1, children.len(), 3))
+                    format!(" AND child IN {}", markers.tuples(1, children.len()))
                 };
                 let sql = format!(
-                    "UPDATE containment SET removed_ms = $1 \
-                     WHERE parent = $2 AND removed_ms IS NULL AND added_ms <= $1{only}"
+                    "UPDATE containment SET removed_ms = {at} WHERE parent = {parent_marker} \
+                     AND removed_ms IS NULL AND added_ms <= {before}{only}"
                 );
-                let mut query = sqlx::query(&sql).bind(time).bind(parent);
+                let mut query = sqlx::query(&sql).bind(time).bind(parent).bind(time);
                 for child in children {
                     query = query.bind(child);
                 }
@@ -811,13 +832,4 @@ pub(super) async fn token_name(
         .await?
         .map(|row| row.try_get("name"))
         .transpose()?)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholders_are_numbered_row_by_row() {
-        assert_eq!(super::placeholders(2, 3, 1), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(super::placeholders(1, 2, 3), "($3, $4)");
-    }
 }
