@@ -203,6 +203,8 @@ async fn crash_test(
             .args(["--listen", &address.to_string(), "--trust-list"])
             .arg(&trust_list)
             .args(["--root", &vectors::root_public_key().to_string()])
+            // All the load comes from one address: the per-client limit would refuse it.
+            .args(["--scan-rate", "0"])
             .env("RUST_LOG", "warn")
             .spawn()
     };
@@ -244,6 +246,9 @@ async fn crash_test(
         let _ = task.await;
     }
     let acked = acknowledged.load(Ordering::SeqCst);
+    if acked < 100 {
+        anyhow::bail!("only {acked} scans were acknowledged before the kill: too few to test");
+    }
 
     let mut restarted = start()?;
     wait_ready(address).await?;

@@ -3,6 +3,7 @@
 mod postgres;
 mod sql;
 mod sqlite;
+mod sqlite_writer;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -208,6 +209,9 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// The SQLite scan writer failed.
+    #[error("scan writer: {0}")]
+    Writer(String),
     /// The request contradicts what is stored (an event id reused for different content).
     #[error("{0}")]
     Conflict(String),

@@ -113,6 +113,37 @@ pub(super) async fn import_issued(
     Ok(inserted)
 }
 
+// The statements of a scan, shared with the SQLite scan writer (`sqlite_writer.rs`).
+
+/// Counts the scan and returns the totals after it.
+pub(super) const COUNT_SCAN: &str = "INSERT INTO scan_totals \
+     (gtin, serial, count, first_at_ms, first_region, distinct_devices) \
+     VALUES ($1, $2, 1, $3, $4, 0) \
+     ON CONFLICT (gtin, serial) DO UPDATE SET count = scan_totals.count + 1 \
+     RETURNING count, first_at_ms, first_region, distinct_devices";
+/// One row changed when the device is new to the unit.
+pub(super) const ADD_DEVICE: &str = "INSERT INTO unit_devices (gtin, serial, device) \
+     VALUES ($1, $2, $3) ON CONFLICT (gtin, serial, device) DO NOTHING";
+pub(super) const COUNT_DEVICE: &str = "UPDATE scan_totals \
+     SET distinct_devices = distinct_devices + 1 WHERE gtin = $1 AND serial = $2";
+pub(super) const RECENT_SCANS: &str = "SELECT at_ms, region, device FROM scans \
+     WHERE gtin = $1 AND serial = $2 AND at_ms >= $3 ORDER BY at_ms DESC LIMIT $4";
+pub(super) const ADD_SCAN: &str =
+    "INSERT INTO scans (gtin, serial, at_ms, region, device) VALUES ($1, $2, $3, $4, $5)";
+/// 2: the unit was imported; 1: other units of its GTIN were; 0: nothing of the GTIN was.
+pub(super) const REGISTRATION: &str = "SELECT CASE \
+     WHEN EXISTS (SELECT 1 FROM units WHERE gtin = $1 AND serial = $2) THEN 2 \
+     WHEN EXISTS (SELECT 1 FROM units WHERE gtin = $1) THEN 1 ELSE 0 END AS known";
+/// Recalls of the lot `$1` (may be NULL), of lots upstream of it (16 steps at most), or of the
+/// unit `$2`.
+pub(super) const RECALLS_COVERING: &str = "WITH RECURSIVE upstream(subject, depth) AS ( \
+       SELECT $1, 0 WHERE $1 IS NOT NULL \
+       UNION \
+       SELECT l.input, u.depth + 1 FROM lot_links l JOIN upstream u ON l.output = u.subject \
+       WHERE u.depth < 16) \
+     SELECT id, subject, reason, notice_url, recalled_at_ms, recalled_by FROM recalls \
+     WHERE subject = $2 OR subject IN (SELECT subject FROM upstream) ORDER BY id";
+
 /// Runs inside the caller's write transaction. The totals row is written first: in PostgreSQL
 /// that row lock makes concurrent scans of one unit take turns, so each sees the others'
 /// committed rows; SQLite has one writer anyway.
@@ -123,96 +154,64 @@ pub(super) async fn record_scan(
     let gtin = scan.gtin.as_str();
     let serial = scan.serial.to_string();
     let region = scan.region.map(|r| r.to_string());
-    let totals = sqlx::query(
-        "INSERT INTO scan_totals (gtin, serial, count, first_at_ms, first_region, distinct_devices) \
-         VALUES ($1, $2, 1, $3, $4, 0) \
-         ON CONFLICT (gtin, serial) DO UPDATE SET count = scan_totals.count + 1 \
-         RETURNING count, first_at_ms, first_region, distinct_devices",
-    )
-    .bind(gtin)
-    .bind(&serial)
-    .bind(millis(scan.at))
-    .bind(&region)
-    .fetch_one(&mut *conn)
-    .await?;
+    let totals = sqlx::query(COUNT_SCAN)
+        .bind(gtin)
+        .bind(&serial)
+        .bind(millis(scan.at))
+        .bind(&region)
+        .fetch_one(&mut *conn)
+        .await?;
     let count_after: i64 = totals.try_get("count")?;
     let devices_before: i64 = totals.try_get("distinct_devices")?;
 
     let new_device = match &scan.device {
         Some(device) => {
-            let added = sqlx::query(
-                "INSERT INTO unit_devices (gtin, serial, device) VALUES ($1, $2, $3) \
-                 ON CONFLICT (gtin, serial, device) DO NOTHING",
-            )
-            .bind(gtin)
-            .bind(&serial)
-            .bind(device)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-                == 1;
-            if added {
-                sqlx::query(
-                    "UPDATE scan_totals SET distinct_devices = distinct_devices + 1 \
-                     WHERE gtin = $1 AND serial = $2",
-                )
+            let added = sqlx::query(ADD_DEVICE)
                 .bind(gtin)
                 .bind(&serial)
+                .bind(device)
                 .execute(&mut *conn)
-                .await?;
+                .await?
+                .rows_affected()
+                == 1;
+            if added {
+                sqlx::query(COUNT_DEVICE)
+                    .bind(gtin)
+                    .bind(&serial)
+                    .execute(&mut *conn)
+                    .await?;
             }
             added
         }
         None => false,
     };
 
-    let recent = sqlx::query(
-        "SELECT at_ms, region, device FROM scans \
-         WHERE gtin = $1 AND serial = $2 AND at_ms >= $3 ORDER BY at_ms DESC LIMIT $4",
-    )
-    .bind(gtin)
-    .bind(&serial)
-    .bind(millis(scan.recent_since))
-    .bind(RECENT_SCANS_LIMIT)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(ScanRecord {
-            at: from_millis(row.try_get("at_ms")?)?,
-            region: optional_region(row, "region")?,
-            device: row.try_get("device")?,
+    let recent = sqlx::query(RECENT_SCANS)
+        .bind(gtin)
+        .bind(&serial)
+        .bind(millis(scan.recent_since))
+        .bind(RECENT_SCANS_LIMIT)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(ScanRecord {
+                at: from_millis(row.try_get("at_ms")?)?,
+                region: optional_region(row, "region")?,
+                device: row.try_get("device")?,
+            })
         })
-    })
-    .collect::<Result<Vec<_>, StoreError>>()?;
+        .collect::<Result<Vec<_>, StoreError>>()?;
 
-    sqlx::query(
-        "INSERT INTO scans (gtin, serial, at_ms, region, device) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(gtin)
-    .bind(&serial)
-    .bind(millis(scan.at))
-    .bind(&region)
-    .bind(&scan.device)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(ADD_SCAN)
+        .bind(gtin)
+        .bind(&serial)
+        .bind(millis(scan.at))
+        .bind(&region)
+        .bind(&scan.device)
+        .execute(&mut *conn)
+        .await?;
 
-    let history = if count_after > 1 {
-        ScanHistory {
-            first: Some(ScanRecord {
-                at: from_millis(totals.try_get("first_at_ms")?)?,
-                region: optional_region(&totals, "first_region")?,
-                // Nothing downstream needs the first scan's device.
-                device: None,
-            }),
-            count: u64::try_from(count_after - 1).unwrap_or(0),
-            distinct_devices: u64::try_from(devices_before).unwrap_or(0),
-            device_seen_before: scan.device.is_some() && !new_device,
-            recent,
-        }
-    } else {
-        ScanHistory::default()
-    };
     let registration = registration(conn, gtin, &serial).await?;
     let recalls = recalls_covering(
         conn,
@@ -224,9 +223,54 @@ pub(super) async fn record_scan(
     )
     .await?;
     Ok(ScanBefore {
-        history,
+        history: history_before(
+            scan,
+            Totals {
+                count: count_after,
+                first_at_ms: totals.try_get("first_at_ms")?,
+                first_region: totals.try_get("first_region")?,
+                devices_before,
+            },
+            new_device,
+            recent,
+        )?,
         registration,
         recalls,
+    })
+}
+
+/// The totals row as `COUNT_SCAN` returns it: after this scan, devices before it.
+pub(super) struct Totals {
+    pub(super) count: i64,
+    pub(super) first_at_ms: i64,
+    pub(super) first_region: Option<String>,
+    pub(super) devices_before: i64,
+}
+
+/// The history as it was before the scan.
+pub(super) fn history_before(
+    scan: &NewScan,
+    totals: Totals,
+    new_device: bool,
+    recent: Vec<ScanRecord>,
+) -> Result<ScanHistory, StoreError> {
+    if totals.count <= 1 {
+        return Ok(ScanHistory::default());
+    }
+    Ok(ScanHistory {
+        first: Some(ScanRecord {
+            at: from_millis(totals.first_at_ms)?,
+            region: totals
+                .first_region
+                .map(|r| parse("region", &r))
+                .transpose()?,
+            // Nothing downstream needs the first scan's device.
+            device: None,
+        }),
+        count: u64::try_from(totals.count - 1).unwrap_or(0),
+        distinct_devices: u64::try_from(totals.devices_before).unwrap_or(0),
+        device_seen_before: scan.device.is_some() && !new_device,
+        recent,
     })
 }
 
@@ -247,19 +291,20 @@ async fn registration(
     gtin: &str,
     serial: &str,
 ) -> Result<Registration, StoreError> {
-    let row = sqlx::query(
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM units WHERE gtin = $1 AND serial = $2) THEN 2 \
-         WHEN EXISTS (SELECT 1 FROM units WHERE gtin = $1) THEN 1 ELSE 0 END AS known",
-    )
-    .bind(gtin)
-    .bind(serial)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(match row.try_get::<i64, _>("known")? {
+    let row = sqlx::query(REGISTRATION)
+        .bind(gtin)
+        .bind(serial)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(registration_of(row.try_get("known")?))
+}
+
+pub(super) fn registration_of(known: i64) -> Registration {
+    match known {
         2 => Registration::Registered,
         1 => Registration::NotRegistered,
         _ => Registration::Unknown,
-    })
+    }
 }
 
 const RECALL_COLUMNS: &str = "id, subject, reason, notice_url, recalled_at_ms, recalled_by";
@@ -281,19 +326,11 @@ async fn recalls_covering(
     unit: &str,
     lot: Option<&str>,
 ) -> Result<Vec<Recall>, StoreError> {
-    let rows = sqlx::query(&format!(
-        "WITH RECURSIVE upstream(subject, depth) AS ( \
-           SELECT $1, 0 WHERE $1 IS NOT NULL \
-           UNION \
-           SELECT l.input, u.depth + 1 FROM lot_links l JOIN upstream u ON l.output = u.subject \
-           WHERE u.depth < {MAX_DEPTH}) \
-         SELECT {RECALL_COLUMNS} FROM recalls \
-         WHERE subject = $2 OR subject IN (SELECT subject FROM upstream) ORDER BY id"
-    ))
-    .bind(lot)
-    .bind(unit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(RECALLS_COVERING)
+        .bind(lot)
+        .bind(unit)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(recall).collect()
 }
 

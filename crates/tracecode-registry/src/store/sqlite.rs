@@ -1,15 +1,18 @@
 //! SQLite: one file, WAL, zero set-up. The default.
 
+use std::str::FromStr as _;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
+use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyConnection, AnyPool, Connection as _, Executor as _};
 use time::OffsetDateTime;
 use tokio::sync::Mutex;
 use tracecode_core::{Gtin, Lot, Serial};
 
+use super::sqlite_writer::ScanWriter;
 use super::{
     sql, Ingested, IssuedUnit, NewRecall, NewScan, Recall, ScanBefore, Scope, Store, StoreError,
     Timeline,
@@ -28,10 +31,13 @@ const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
 /// One writer connection behind an async mutex, readers from a pool. SQLite allows one writer
 /// at a time; letting pooled connections race for its lock makes the losers sleep in SQLite's
 /// busy handler (milliseconds each), which measured 805 scans/s with a p99 of 220 ms.
+///
+/// Scans, the hot path, go to their own writer thread instead (`sqlite_writer.rs`).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: AnyPool,
     writer: Arc<Mutex<AnyConnection>>,
+    scans: ScanWriter,
 }
 
 impl SqliteStore {
@@ -44,7 +50,11 @@ impl SqliteStore {
         };
         // `mode=rwc` creates the file when it is missing.
         let separator = if url.contains('?') { '&' } else { '?' };
-        let options: AnyConnectOptions = format!("{url}{separator}mode=rwc").parse()?;
+        let url = format!("{url}{separator}mode=rwc");
+        let options: AnyConnectOptions = url.parse()?;
+        let file = SqliteConnectOptions::from_str(&url)?
+            .get_filename()
+            .to_owned();
         let pool = AnyPoolOptions::new()
             .max_connections(8)
             .after_connect(|conn, _| Box::pin(async move { conn.execute(PRAGMAS).await.map(drop) }))
@@ -55,6 +65,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             writer: Arc::new(Mutex::new(writer)),
+            scans: ScanWriter::start(&file, PRAGMAS)?,
         })
     }
 
@@ -90,7 +101,7 @@ impl Store for SqliteStore {
     }
 
     async fn record_scan(&self, scan: &NewScan) -> Result<ScanBefore, StoreError> {
-        write_transaction!(self, |conn| sql::record_scan(conn, scan).await)
+        self.scans.record(scan.clone()).await
     }
 
     async fn ingest_events(
