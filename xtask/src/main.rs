@@ -15,11 +15,18 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 
-const USAGE: &str = "usage: cargo xtask <demo | test | bench <area> | setup>
+const USAGE: &str = "usage: cargo xtask <demo | test | bench <area> | setup | with-postgres <command…>>
   demo          install, build and serve the web app locally; prints its URL and sample codes
   test          install what is missing, then fmt, clippy, all tests, wasm32 build, trunk build
   bench core    Criterion benchmarks of parse, verify and sign; prints `core-* ns/code` lines
-  setup         install the tools only (wasm32 target, trunk, wasm-bindgen, wasm-opt)";
+  bench issue   issuing rates (URLs, SVG), the signing limit and peak memory
+  bench registry
+                scans/s and p99 against a trivial route, the kill -9 crash test, and the
+                recall scope over 10 000 000 units (docs/BENCHMARKS.md)
+  setup         install the tools only (wasm32 target, trunk, wasm-bindgen, wasm-opt)
+  with-postgres <command…>
+                run a command with a throwaway PostgreSQL on loopback, its URL in
+                TRACECODE_TEST_POSTGRES (e.g. `cargo xtask with-postgres cargo test -p tracecode-registry`)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,6 +47,7 @@ fn run(args: &[&str]) -> Result<()> {
         ["test"] => test(),
         ["bench", area, rest @ ..] => bench::run(area, rest),
         ["setup"] => setup::ensure_web_tools(),
+        ["with-postgres", program, args @ ..] => with_postgres(program, args),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             Ok(())
@@ -47,6 +55,21 @@ fn run(args: &[&str]) -> Result<()> {
         _ => bail!("unknown command {:?}\n{USAGE}", args.join(" ")),
     }
 }
+
+/// Runs one command beside a fresh PostgreSQL server, then stops the server.
+fn with_postgres(program: &str, args: &[&str]) -> Result<()> {
+    let postgres = postgres::TestPostgres::start(false)?;
+    let result = shell::run_with(
+        std::process::Command::new(program)
+            .args(args)
+            .env(POSTGRES_ENV, &postgres.url),
+    );
+    drop(postgres);
+    result
+}
+
+/// Where the registry's tests find their PostgreSQL server.
+const POSTGRES_ENV: &str = "TRACECODE_TEST_POSTGRES";
 
 /// Everything CI checks, in the order that fails fastest.
 fn test() -> Result<()> {
@@ -82,7 +105,7 @@ fn test() -> Result<()> {
     )?;
     // The registry's suite runs on SQLite and on this real PostgreSQL server.
     let postgres = postgres::TestPostgres::start(false)?;
-    std::env::set_var("TRACECODE_TEST_POSTGRES", &postgres.url);
+    std::env::set_var(POSTGRES_ENV, &postgres.url);
     shell::step("tests", "cargo", &["test", "--workspace", "--locked"])?;
     drop(postgres);
     shell::step(

@@ -1,8 +1,8 @@
 //! `cargo xtask bench registry`, second part: the recall scope of a raw-material lot that fed
 //! 10 000 000 units, on SQLite.
 //!
-//! The database (about 2 GB) is built once under the given directory and reused while its
-//! contents match; building it takes a few minutes. The supply chain:
+//! The database (about 1 GB) is built once under the given directory and reused while its
+//! contents match; building it takes about a minute and a half. The supply chain:
 //! - one raw-material lot → 10 product lots of 1 000 000 units each (transformation events),
 //!   each product lot also fed by a second raw-material lot;
 //! - every product lot shipped to a distribution centre (class-level events);
