@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, Executor as _};
+use sqlx::{AnyConnection, AnyPool, Connection as _, Executor as _};
 use time::OffsetDateTime;
 use tracecode_core::{Gtin, Lot, Serial};
 
@@ -24,6 +24,9 @@ impl PostgresStore {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let options: AnyConnectOptions = url.parse()?;
+        // One plain connection first: an unreachable server or a refused login fails at once
+        // with its own error, instead of the pool retrying until its timeout.
+        AnyConnection::connect_with(&options).await?.close().await?;
         let pool = AnyPoolOptions::new()
             .max_connections(16)
             .connect_with(options)

@@ -1,0 +1,246 @@
+//! The real `tracecode-registry` binary on both backends: `create-token`, then `serve` on port 0,
+//! spoken to over loopback HTTP; and its refusals to start.
+
+mod common;
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tracecode_core::vectors;
+
+use common::{code, database, issued_line, Backend};
+
+on_both_backends!(the_binary_serves_a_whole_round_trip);
+
+const BINARY: &str = env!("CARGO_BIN_EXE_tracecode-registry");
+
+struct Server {
+    child: Child,
+    address: SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn trust_list_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("trust-list.json");
+    std::fs::write(&path, vectors::signed_trust_list().to_json()).expect("write trust list");
+    path
+}
+
+/// Starts `serve` on port 0 and reads the address it logs.
+fn serve(db: &str, dir: &std::path::Path) -> Server {
+    let mut child = Command::new(BINARY)
+        .args([
+            "serve",
+            "--db",
+            db,
+            "--listen",
+            "127.0.0.1:0",
+            "--trust-list",
+        ])
+        .arg(trust_list_file(dir))
+        .args(["--root", &vectors::root_public_key().to_string()])
+        .args(["--cors-origin", "https://app.example.cn"])
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the server exited before serving")
+            .expect("read stderr");
+        if let Some(rest) = line.split("address=").nth(1) {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .parse()
+                .expect("a socket address");
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, address }
+}
+
+fn http(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Value) {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).expect("read");
+    let status = reply
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let body = reply.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    let value = serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()));
+    (status, value)
+}
+
+async fn the_binary_serves_a_whole_round_trip(backend: Backend) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(db) = database(backend, dir.path()).await else {
+        return;
+    };
+    let created = Command::new(BINARY)
+        .args(["create-token", "--db", &db, "--name", "factory-line-1"])
+        .output()
+        .expect("create-token");
+    assert!(created.status.success(), "{created:?}");
+    let token = String::from_utf8(created.stdout).expect("utf8");
+    let token = token.trim();
+    assert!(token.starts_with("tct_"), "{token}");
+    // The same name twice is refused.
+    let again = Command::new(BINARY)
+        .args(["create-token", "--db", &db, "--name", "factory-line-1"])
+        .output()
+        .expect("create-token");
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+
+    let server = serve(&db, dir.path());
+    let bearer = format!("Bearer {token}");
+    let json_type = ("Content-Type", "application/json");
+    let (status, body) = http(
+        server.address,
+        "POST",
+        "/v1/issued",
+        &[("Authorization", &bearer)],
+        &format!("{}\n{}\n", issued_line(1), issued_line(2)),
+    );
+    assert_eq!((status, body), (200, json!({ "received": 2, "new": 2 })));
+    let scan = json!({ "code": code(1), "region": "310104" }).to_string();
+    let (status, body) = http(server.address, "POST", "/v1/scans", &[json_type], &scan);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["count"], 1);
+    let (_, body) = http(server.address, "POST", "/v1/scans", &[json_type], &scan);
+    assert_eq!(body["count"], 2);
+    let gtin = vectors::vectors()[0].data.clone().expect("data").gtin;
+    let (status, body) = http(
+        server.address,
+        "GET",
+        &format!("/v1/units/{gtin}/1/timeline"),
+        &[],
+        "",
+    );
+    assert_eq!((status, &body["issued"]), (200, &json!(true)), "{body}");
+    let (_, metrics) = http(server.address, "GET", "/metrics", &[], "");
+    assert!(
+        metrics
+            .as_str()
+            .unwrap_or("")
+            .contains("tracecode_registry_scans_counted_total 2"),
+        "{metrics}"
+    );
+    // The browser app's origin may call; the preflight says so.
+    let mut stream = TcpStream::connect(server.address).expect("connect");
+    write!(
+        stream,
+        "OPTIONS /v1/scans HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example.cn\r\n\
+         Access-Control-Request-Method: POST\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).expect("read");
+    assert!(
+        reply
+            .to_ascii_lowercase()
+            .contains("access-control-allow-origin: https://app.example.cn"),
+        "{reply}"
+    );
+    drop(server);
+
+    // Restarted on the same database, the counts are still there.
+    let server = serve(&db, dir.path());
+    let (_, body) = http(server.address, "POST", "/v1/scans", &[json_type], &scan);
+    assert_eq!(body["count"], 3);
+}
+
+#[test]
+fn the_binary_refuses_to_start_with_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let trust = trust_list_file(dir.path());
+    let db = dir.path().join("r.db");
+    let db = db.to_str().expect("utf8");
+    let root = vectors::root_public_key().to_string();
+    // A real key, but an issuer's, not the trust list's root.
+    let not_the_root = vectors::trust_list().document().keys[0]
+        .public_key
+        .to_string();
+    let cases = [
+        (
+            vec!["--root", "AAAA"],
+            "is neither a .pub file nor a base64url public key",
+        ),
+        (
+            vec!["--root", not_the_root.as_str()],
+            "does not verify against the root keys",
+        ),
+        (
+            vec!["--root", root.as_str(), "--cors-origin", "bad\norigin"],
+            "--cors-origin",
+        ),
+        (
+            vec!["--root", root.as_str(), "--client-ip-header", "bad header"],
+            "--client-ip-header",
+        ),
+        (
+            // Nothing listens on port 1.
+            vec![
+                "--root",
+                root.as_str(),
+                "--db",
+                "postgres://nobody@127.0.0.1:1/none",
+            ],
+            "cannot open the database postgres://nobody@127.0.0.1:1/none",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let db = if extra.contains(&"--db") {
+            vec![]
+        } else {
+            vec!["--db", db]
+        };
+        let output = Command::new(BINARY)
+            .args(["serve", "--listen", "127.0.0.1:0", "--trust-list"])
+            .arg(&trust)
+            .args(&db)
+            .args(&extra)
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(2), "{extra:?}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+    }
+}
