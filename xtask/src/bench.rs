@@ -12,7 +12,11 @@ pub(crate) fn run(area: &str, args: &[&str]) -> Result<()> {
         ("core", []) => core(),
         ("issue", []) => issue(),
         ("registry", []) => registry(),
-        _ => bail!("unknown benchmark {area:?} (known: core, issue, registry)"),
+        ("scan", []) => scan("../shared/qr-corpus"),
+        ("scan", ["--corpus", dir]) => scan(dir),
+        _ => bail!(
+            "unknown benchmark {area:?} {args:?} (known: core, issue, registry, scan [--corpus DIR])"
+        ),
     }
 }
 
@@ -229,4 +233,81 @@ fn figure(text: &str, marker: &str, after: &str, unit: &str) -> Result<f64> {
         .trim()
         .parse()
         .with_context(|| format!("not a number in {line:?}"))
+}
+
+/// Decode rates on a photographed corpus: tracecode-scan and plain rqrr
+/// (`crates/tracecode-scan/examples/corpus.rs`), then the peers on the same images
+/// (`crates/tracecode-scan/bench/peers.py`: zxing-cpp, ZBar, OpenCV) from a Python
+/// virtual environment in `target/scan-peers`.
+fn scan(corpus: &str) -> Result<()> {
+    if !Path::new(corpus).join(".").is_dir() {
+        bail!("no corpus at {corpus} (expected set folders with manifest.tsv)");
+    }
+    shell::step(
+        "build the corpus benchmark (release)",
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "--package",
+            "tracecode-scan",
+            "--example",
+            "corpus",
+        ],
+    )?;
+    shell::step(
+        "tracecode-scan and plain rqrr",
+        "target/release/examples/corpus",
+        &[corpus, "--per-image", "target/scan-per-image.tsv"],
+    )?;
+    let python = ensure_peers()?;
+    shell::step(
+        "peers: zxing-cpp, ZBar, OpenCV",
+        &python,
+        &["crates/tracecode-scan/bench/peers.py", corpus],
+    )
+}
+
+/// The peers' virtual environment (PyPI zxing-cpp, opencv-python-headless, pyzbar) and
+/// ZBar's library (Debian libzbar0), installed when missing.
+fn ensure_peers() -> Result<String> {
+    let venv = Path::new("target/scan-peers");
+    let python = venv.join("bin/python");
+    let python_str = python.to_string_lossy().into_owned();
+    let ready = std::process::Command::new(&python)
+        .args(["-c", "import zxingcpp, cv2, pyzbar.pyzbar, PIL"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if ready {
+        return Ok(python_str);
+    }
+    if !Path::new("/usr/lib/x86_64-linux-gnu/libzbar.so.0").exists()
+        && !Path::new("/usr/lib/aarch64-linux-gnu/libzbar.so.0").exists()
+    {
+        shell::step(
+            "ZBar (Debian libzbar0)",
+            "apt-get",
+            &["install", "-y", "-q", "libzbar0"],
+        )?;
+    }
+    shell::step(
+        "Python environment",
+        "python3",
+        &["-m", "venv", "target/scan-peers"],
+    )?;
+    shell::step(
+        "peer decoders from PyPI",
+        &venv.join("bin/pip").to_string_lossy(),
+        &[
+            "install",
+            "-q",
+            "zxing-cpp==3.1.*",
+            "opencv-python-headless",
+            "pyzbar",
+            "pillow",
+            "numpy",
+        ],
+    )?;
+    Ok(python_str)
 }

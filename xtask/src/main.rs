@@ -23,6 +23,9 @@ const USAGE: &str = "usage: cargo xtask <demo | test | bench <area> | setup | wi
   bench registry
                 scans/s and p99 against a trivial route, the kill -9 crash test, and the
                 recall scope over 10 000 000 units (docs/BENCHMARKS.md)
+  bench scan [--corpus DIR]
+                decode rates on a photographed corpus (default ../shared/qr-corpus): ours,
+                plain rqrr, zxing-cpp, ZBar, OpenCV
   setup         install the tools only (wasm32 target, trunk, wasm-bindgen, wasm-opt)
   with-postgres <command…>
                 run a command with a throwaway PostgreSQL on loopback, its URL in
@@ -109,12 +112,14 @@ fn test() -> Result<()> {
     shell::step("tests", "cargo", &["test", "--workspace", "--locked"])?;
     drop(postgres);
     shell::step(
-        "core builds for wasm32",
+        "core and scanner build for wasm32",
         "cargo",
         &[
             "build",
             "--package",
             "tracecode-core",
+            "--package",
+            "tracecode-scan",
             "--target",
             "wasm32-unknown-unknown",
             "--locked",

@@ -1,0 +1,200 @@
+//! The passes: each shows rqrr one version of the frame, cheapest and likeliest first.
+
+use std::fmt;
+
+use crate::binarize;
+use crate::decode::{self, Found, Input};
+use crate::frame::Frame;
+
+/// A point in frame pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    pub x: f32,
+    pub y: f32,
+}
+
+/// Which version of the frame a code was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// rqrr's own binarisation of the working image (the frame, shrunk to at most
+    /// [`WORKING_SIDE`] pixels a side).
+    Native,
+    /// rqrr's own binarisation of the full-resolution frame (when it was shrunk).
+    FullResolution,
+    /// Local mean threshold over a window an eighth of the image wide.
+    AdaptiveWide,
+    /// Local mean threshold over a window a twenty-fourth of the image wide.
+    AdaptiveNarrow,
+    /// One global threshold (Otsu).
+    Otsu,
+    /// The working image inverted: light modules on a dark ground.
+    Inverted,
+    /// The working image at half size: blurred or noisy large codes.
+    HalfScale,
+    /// The working image at double size: codes too small for finder-pattern detection.
+    DoubleScale,
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Native => "native",
+            Self::FullResolution => "full-resolution",
+            Self::AdaptiveWide => "adaptive-wide",
+            Self::AdaptiveNarrow => "adaptive-narrow",
+            Self::Otsu => "otsu",
+            Self::Inverted => "inverted",
+            Self::HalfScale => "half-scale",
+            Self::DoubleScale => "double-scale",
+        })
+    }
+}
+
+/// One code found in a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// The payload bytes exactly as encoded.
+    pub bytes: Vec<u8>,
+    /// The payload as text, when it is UTF-8.
+    pub text: Option<String>,
+    /// Top-left, top-right, bottom-right, bottom-left of the symbol, in frame pixels.
+    pub corners: [Point; 4],
+    /// QR version (1–40).
+    pub version: usize,
+    /// The pass that read it.
+    pub strategy: Strategy,
+}
+
+/// How hard to look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Options {
+    /// Every pass: photos, uploads, the benchmark.
+    #[default]
+    Thorough,
+    /// Only the first pass: a live camera frame, where the next frame is another chance.
+    Quick,
+}
+
+/// Longest side of the working image. Larger frames are shrunk first: rqrr's cost grows with
+/// area and with the number of finder-pattern candidates, and printed codes in phone photos
+/// stay readable at this size.
+pub const WORKING_SIDE: usize = 1600;
+
+/// Every QR code found in the frame, each once.
+pub fn scan(frame: &Frame<'_>) -> Vec<Decoded> {
+    scan_with(frame, Options::Thorough)
+}
+
+/// [`scan`] with a choice of effort.
+pub fn scan_with(frame: &Frame<'_>, options: Options) -> Vec<Decoded> {
+    let full = frame.to_luma();
+    let longest = full.width().max(full.height());
+    let factor = longest.div_ceil(WORKING_SIDE).max(1);
+    let working = if factor > 1 {
+        full.downscaled(factor)
+    } else {
+        full.clone()
+    };
+    let mut results = Results::default();
+    results.add(
+        decode::read(Input::Gray(working.clone())),
+        factor as f32,
+        Strategy::Native,
+    );
+    if options == Options::Quick {
+        return results.into_decoded();
+    }
+    let (w, h) = (working.width(), working.height());
+    let side = w.max(h);
+    let wide = binarize::adaptive_mean(&working, (side / 8).max(3), 10);
+    results.add(
+        decode::read(Input::Bitmap(wide, w, h)),
+        factor as f32,
+        Strategy::AdaptiveWide,
+    );
+    let narrow = binarize::adaptive_mean(&working, (side / 24).max(3), 10);
+    results.add(
+        decode::read(Input::Bitmap(narrow, w, h)),
+        factor as f32,
+        Strategy::AdaptiveNarrow,
+    );
+    let global = binarize::otsu(&working);
+    results.add(
+        decode::read(Input::Bitmap(global, w, h)),
+        factor as f32,
+        Strategy::Otsu,
+    );
+    results.add(
+        decode::read(Input::Gray(working.inverted())),
+        factor as f32,
+        Strategy::Inverted,
+    );
+    if side >= 400 {
+        let half = working.downscaled(2);
+        results.add(
+            decode::read(Input::Gray(half)),
+            (factor * 2) as f32,
+            Strategy::HalfScale,
+        );
+    }
+    if side <= 800 {
+        let double = working.upscaled(2);
+        results.add(
+            decode::read(Input::Gray(double)),
+            factor as f32 / 2.0,
+            Strategy::DoubleScale,
+        );
+    }
+    // Small codes in a large photo may not survive the shrinking: look at the original too,
+    // when it is not too large for rqrr.
+    if factor > 1 && full.width() * full.height() <= 16 * 1024 * 1024 {
+        results.add(
+            decode::read(Input::Gray(full)),
+            1.0,
+            Strategy::FullResolution,
+        );
+    }
+    results.into_decoded()
+}
+
+/// Codes found so far, without repeats: the same payload at the same place is one code; the
+/// same payload elsewhere (two identical labels in one photo) is another.
+#[derive(Default)]
+struct Results(Vec<Decoded>);
+
+impl Results {
+    fn add(&mut self, found: Vec<Found>, scale: f32, strategy: Strategy) {
+        for code in found {
+            let corners = code.corners.map(|(x, y)| Point {
+                x: x * scale,
+                y: y * scale,
+            });
+            let centre = centre(&corners);
+            let size = (corners[0].x - corners[2].x).hypot(corners[0].y - corners[2].y);
+            let seen = self.0.iter().any(|d| {
+                let c = self::centre(&d.corners);
+                d.bytes == code.bytes && (c.x - centre.x).hypot(c.y - centre.y) < size.max(1.0)
+            });
+            if !seen {
+                self.0.push(Decoded {
+                    text: String::from_utf8(code.bytes.clone()).ok(),
+                    bytes: code.bytes,
+                    corners,
+                    version: code.version,
+                    strategy,
+                });
+            }
+        }
+    }
+
+    fn into_decoded(self) -> Vec<Decoded> {
+        self.0
+    }
+}
+
+fn centre(corners: &[Point; 4]) -> Point {
+    Point {
+        x: corners.iter().map(|p| p.x).sum::<f32>() / 4.0,
+        y: corners.iter().map(|p| p.y).sum::<f32>() / 4.0,
+    }
+}
