@@ -3,7 +3,8 @@
 //!
 //! Prints, per set: `decode-rate SET OK/TOTAL`, `decode-ms SET median X p95 Y`, and
 //! `peer-decode-rate rqrr SET OK/TOTAL`; then `decode-rate overall OK/TOTAL` and the same for
-//! rqrr. With `--per-image FILE` it also writes one TSV line per image (set, file, category,
+//! rqrr; then live mode (each image letterboxed into a 1280 × 720 frame, the quick pass only):
+//! `live-decode-rate overall OK/TOTAL` and `live-ms 1280x720 median X p95 Y`; and the panics. With `--per-image FILE` it also writes one TSV line per image (set, file, category,
 //! expected, ours, rqrr, ms), for finding what fails.
 //!
 //! Usage: `corpus [DIR] [--per-image FILE]`.
@@ -15,7 +16,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use tracecode_scan::{scan, Frame};
+use tracecode_scan::{scan, scan_with, Frame, Options};
 
 fn main() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
@@ -42,6 +43,7 @@ fn main() -> Result<(), String> {
     };
     let (mut ours_total, mut rqrr_total, mut codes_total) = (0, 0, 0);
     let (mut panics, mut peer_panics) = (0, 0);
+    let (mut live_found, mut live_times) = (0, Vec::new());
     // The panics counted above print their own line; the default hook's would be noise.
     std::panic::set_hook(Box::new(|_| {}));
     let mut lines = Vec::new();
@@ -72,6 +74,21 @@ fn main() -> Result<(), String> {
                     Vec::new()
                 });
             let rqrr_here = corpus::matched(&sample.expected, &plain_found);
+            // Live mode: the image letterboxed into a 1280 × 720 camera frame, quick pass only.
+            let live = letterbox(w, h, &pixels);
+            let live_frame = Frame::luma(&live, 1280, 720, 1280).map_err(|e| e.to_string())?;
+            let started = Instant::now();
+            let live_codes: Vec<Vec<u8>> =
+                std::panic::catch_unwind(|| scan_with(&live_frame, Options::Quick))
+                    .unwrap_or_else(|_| {
+                        panics += 1;
+                        Vec::new()
+                    })
+                    .into_iter()
+                    .map(|d| d.bytes)
+                    .collect();
+            live_times.push(started.elapsed().as_secs_f64() * 1e3);
+            live_found += corpus::matched(&sample.expected, &live_codes);
             ours += ours_here;
             plain += rqrr_here;
             if let Some(log) = &mut log {
@@ -113,6 +130,13 @@ fn main() -> Result<(), String> {
     }
     println!("decode-rate overall {ours_total}/{codes_total}");
     println!("peer-decode-rate rqrr overall {rqrr_total}/{codes_total}");
+    live_times.sort_by(f64::total_cmp);
+    println!("live-decode-rate overall {live_found}/{codes_total}");
+    println!(
+        "live-ms 1280x720 median {:.1} p95 {:.1}",
+        live_times[live_times.len() / 2],
+        live_times[(live_times.len() * 95 / 100).min(live_times.len() - 1)]
+    );
     println!("scan-panics {panics}");
     println!("peer-panics rqrr {peer_panics}");
     Ok(())
@@ -129,4 +153,24 @@ fn plain_rqrr(w: usize, h: usize, pixels: &[u8]) -> Vec<Vec<u8>> {
             grid.decode_to(&mut bytes).ok().map(|_| bytes)
         })
         .collect()
+}
+
+/// The image scaled to fit 1280 × 720 (nearest pixel, as a camera preview would hold it),
+/// centred on white.
+fn letterbox(w: usize, h: usize, pixels: &[u8]) -> Vec<u8> {
+    let scale = (1280.0 / w as f64).min(720.0 / h as f64);
+    let (sw, sh) = (
+        ((w as f64 * scale) as usize).clamp(1, 1280),
+        ((h as f64 * scale) as usize).clamp(1, 720),
+    );
+    let (ox, oy) = ((1280 - sw) / 2, (720 - sh) / 2);
+    let mut out = vec![255u8; 1280 * 720];
+    for y in 0..sh {
+        let sy = ((y as f64 / scale) as usize).min(h - 1);
+        for x in 0..sw {
+            let sx = ((x as f64 / scale) as usize).min(w - 1);
+            out[(oy + y) * 1280 + ox + x] = pixels[sy * w + sx];
+        }
+    }
+    out
 }

@@ -40,6 +40,20 @@ impl Gray {
         self.data[y * self.width + x] = value;
     }
 
+    /// The `width × height` window at (`x`, `y`), cut at the image's edges.
+    pub(crate) fn crop(&self, x: usize, y: usize, width: usize, height: usize) -> Self {
+        let x = x.min(self.width);
+        let y = y.min(self.height);
+        let width = width.min(self.width - x).max(1);
+        let height = height.min(self.height - y).max(1);
+        let mut data = Vec::with_capacity(width * height);
+        for row in y..(y + height).min(self.height) {
+            let start = row * self.width + x;
+            data.extend_from_slice(&self.data[start..(start + width).min(self.data.len())]);
+        }
+        Self::new(width, height, data)
+    }
+
     /// Dark becomes light: for codes printed light on dark.
     pub(crate) fn inverted(&self) -> Self {
         Self {
@@ -122,6 +136,8 @@ mod tests {
         assert_eq!(up.get(0, 0), 0);
         assert_eq!(up.get(7, 3), 200);
         assert_eq!(gray.inverted().data()[0], 255);
+        assert_eq!(gray.crop(1, 0, 2, 2).data(), &[0, 200, 0, 200]);
+        assert_eq!(gray.crop(3, 1, 5, 5).data(), &[200]);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::fmt;
 use crate::binarize;
 use crate::decode::{self, Found, Input};
 use crate::frame::Frame;
+use crate::image::Gray;
 
 /// A point in frame pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,6 +34,9 @@ pub enum Strategy {
     HalfScale,
     /// The working image at double size: codes too small for finder-pattern detection.
     DoubleScale,
+    /// Overlapping tiles of the full-resolution frame, one at a time: many small codes in a
+    /// large photo, which confuse rqrr's grouping of finder patterns when seen all at once.
+    Tiles,
 }
 
 impl fmt::Display for Strategy {
@@ -46,6 +50,7 @@ impl fmt::Display for Strategy {
             Self::Inverted => "inverted",
             Self::HalfScale => "half-scale",
             Self::DoubleScale => "double-scale",
+            Self::Tiles => "tiles",
         })
     }
 }
@@ -146,15 +151,43 @@ pub fn scan_with(frame: &Frame<'_>, options: Options) -> Vec<Decoded> {
         );
     }
     // Small codes in a large photo may not survive the shrinking: look at the original too,
-    // when it is not too large for rqrr.
+    // when it is not too large for rqrr, whole and in tiles.
     if factor > 1 && full.width() * full.height() <= 16 * 1024 * 1024 {
         results.add(
-            decode::read(Input::Gray(full)),
+            decode::read(Input::Gray(full.clone())),
             1.0,
             Strategy::FullResolution,
         );
+        for (x, y, tile) in tiles(&full) {
+            let found = decode::read(Input::Gray(tile));
+            results.add_at(found, 1.0, (x as f32, y as f32), Strategy::Tiles);
+        }
     }
     results.into_decoded()
+}
+
+/// Side of a tile, and the step between tiles (half a tile: every code up to half a tile wide
+/// lies whole in some tile).
+const TILE: usize = 1024;
+const TILE_STEP: usize = TILE / 2;
+
+/// Overlapping tiles covering the image, with their offsets.
+fn tiles(image: &Gray) -> Vec<(usize, usize, Gray)> {
+    let starts = |len: usize| -> Vec<usize> {
+        if len <= TILE {
+            return vec![0];
+        }
+        let mut v: Vec<usize> = (0..len - TILE).step_by(TILE_STEP).collect();
+        v.push(len - TILE);
+        v
+    };
+    let mut out = Vec::new();
+    for &y in &starts(image.height()) {
+        for &x in &starts(image.width()) {
+            out.push((x, y, image.crop(x, y, TILE, TILE)));
+        }
+    }
+    out
 }
 
 /// Codes found so far, without repeats: the same payload at the same place is one code; the
@@ -164,10 +197,15 @@ struct Results(Vec<Decoded>);
 
 impl Results {
     fn add(&mut self, found: Vec<Found>, scale: f32, strategy: Strategy) {
+        self.add_at(found, scale, (0.0, 0.0), strategy);
+    }
+
+    /// Adds codes read from an image that was scaled by `1 / scale` and cut at `offset`.
+    fn add_at(&mut self, found: Vec<Found>, scale: f32, offset: (f32, f32), strategy: Strategy) {
         for code in found {
             let corners = code.corners.map(|(x, y)| Point {
-                x: x * scale,
-                y: y * scale,
+                x: x * scale + offset.0,
+                y: y * scale + offset.1,
             });
             let centre = centre(&corners);
             let size = (corners[0].x - corners[2].x).hypot(corners[0].y - corners[2].y);
