@@ -34,8 +34,9 @@ pub enum Strategy {
     HalfScale,
     /// The working image at double size: codes too small for finder-pattern detection.
     DoubleScale,
-    /// Overlapping tiles of the full-resolution frame, one at a time: many small codes in a
-    /// large photo, which confuse rqrr's grouping of finder patterns when seen all at once.
+    /// Overlapping tiles of the full-resolution frame, one at a time, with rqrr's threshold and
+    /// with a local one: many small codes in a large photo, which confuse rqrr's grouping of
+    /// finder patterns when seen all at once.
     Tiles,
 }
 
@@ -159,7 +160,11 @@ pub fn scan_with(frame: &Frame<'_>, options: Options) -> Vec<Decoded> {
             Strategy::FullResolution,
         );
         for (x, y, tile) in tiles(&full) {
+            let (tw, th) = (tile.width(), tile.height());
+            let bits = binarize::adaptive_mean(&tile, (tw.max(th) / 24).max(3), 10);
             let found = decode::read(Input::Gray(tile));
+            results.add_at(found, 1.0, (x as f32, y as f32), Strategy::Tiles);
+            let found = decode::read(Input::Bitmap(bits, tw, th));
             results.add_at(found, 1.0, (x as f32, y as f32), Strategy::Tiles);
         }
     }
