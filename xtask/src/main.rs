@@ -61,7 +61,7 @@ fn run(args: &[&str]) -> Result<()> {
 
 /// Runs one command beside a fresh PostgreSQL server, then stops the server.
 fn with_postgres(program: &str, args: &[&str]) -> Result<()> {
-    let postgres = postgres::TestPostgres::start(false)?;
+    let postgres = postgres::TestPostgres::start()?;
     let result = shell::run_with(
         std::process::Command::new(program)
             .args(args)
@@ -107,7 +107,7 @@ fn test() -> Result<()> {
         ],
     )?;
     // The registry's suite runs on SQLite and on this real PostgreSQL server.
-    let postgres = postgres::TestPostgres::start(false)?;
+    let postgres = postgres::TestPostgres::start()?;
     std::env::set_var(POSTGRES_ENV, &postgres.url);
     shell::step("tests", "cargo", &["test", "--workspace", "--locked"])?;
     drop(postgres);

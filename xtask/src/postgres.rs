@@ -23,9 +23,9 @@ pub(crate) struct TestPostgres {
 }
 
 impl TestPostgres {
-    /// Installs PostgreSQL if needed and starts a fresh cluster. `durable: false` turns fsync
-    /// off: fine for tests, never for benchmarks that claim durability.
-    pub(crate) fn start(durable: bool) -> Result<Self> {
+    /// Installs PostgreSQL if needed and starts a fresh cluster, with fsync off: fine for a
+    /// throwaway test server, never for a benchmark that claims durability.
+    pub(crate) fn start() -> Result<Self> {
         let bin = ensure_installed()?;
         let dir = std::env::temp_dir().join(format!("tracecode-pg-{}", std::process::id()));
         if dir.exists() {
@@ -56,9 +56,8 @@ impl TestPostgres {
         )
         .context("initdb failed")?;
         let options = format!(
-            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c max_connections=200 -c fsync={}",
-            path_str(&dir.join("socket"))?,
-            if durable { "on" } else { "off" }
+            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c max_connections=200 -c fsync=off",
+            path_str(&dir.join("socket"))?
         );
         run_as(
             as_root,

@@ -99,18 +99,6 @@ impl Role {
             Self::Output => "output",
         }
     }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Object,
-            Self::Parent,
-            Self::Child,
-            Self::Input,
-            Self::Output,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == text)
-    }
 }
 
 /// One event, checked and reduced to what the registry indexes; `document` keeps it whole.

@@ -3,7 +3,6 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderName;
@@ -81,6 +80,3 @@ pub async fn limit_scans(State(state): State<AppState>, request: Request, next: 
         }
     }
 }
-
-/// Shared handle for the server's housekeeping task.
-pub type SharedScanLimit = Arc<ScanLimit>;

@@ -96,10 +96,11 @@ pub fn scan_with(frame: &Frame<'_>, options: Options) -> Vec<Decoded> {
     let full = frame.to_luma();
     let longest = full.width().max(full.height());
     let factor = longest.div_ceil(WORKING_SIDE).max(1);
-    let working = if factor > 1 {
-        full.downscaled(factor)
+    // The full-resolution image is kept only when the working image is smaller.
+    let (working, full) = if factor > 1 {
+        (full.downscaled(factor), Some(full))
     } else {
-        full.clone()
+        (full, None)
     };
     let mut results = Results::default();
     results.add(
@@ -153,7 +154,7 @@ pub fn scan_with(frame: &Frame<'_>, options: Options) -> Vec<Decoded> {
     }
     // Small codes in a large photo may not survive the shrinking: look at the original too,
     // when it is not too large for rqrr, whole and in tiles.
-    if factor > 1 && full.width() * full.height() <= 16 * 1024 * 1024 {
+    if let Some(full) = full.filter(|f| f.width() * f.height() <= 16 * 1024 * 1024) {
         results.add(
             decode::read(Input::Gray(full.clone())),
             1.0,

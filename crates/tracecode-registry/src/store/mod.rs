@@ -1,5 +1,19 @@
 //! Storage behind one trait, so the HTTP layer does not know which database it talks to.
 
+/// Runs `$body` with `$conn: &mut AnyConnection` inside the transaction `$begin` opens
+/// (a future of a sqlx `Transaction`); commits when the body succeeds, rolls back otherwise.
+macro_rules! in_transaction {
+    ($begin:expr, |$conn:ident| $body:expr) => {{
+        let mut tx = $begin.await?;
+        let $conn: &mut sqlx::AnyConnection = &mut tx;
+        let result = $body;
+        if result.is_ok() {
+            tx.commit().await?;
+        }
+        result
+    }};
+}
+
 mod postgres;
 mod sql;
 mod sqlite;
@@ -122,14 +136,14 @@ pub struct Timeline {
     pub lot: Option<String>,
     pub issued: bool,
     /// Lots upstream of the unit's lot, nearest first, with their distance.
-    pub upstream: Vec<Downstream>,
+    pub upstream: Vec<Linked>,
     pub events: Vec<TimelineEntry>,
     pub recalls: Vec<Recall>,
 }
 
-/// A subject reached through transformation events, `depth` links away.
+/// A subject reached through transformation events (up- or downstream), `depth` links away.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Downstream {
+pub struct Linked {
     pub subject: String,
     pub depth: u32,
 }

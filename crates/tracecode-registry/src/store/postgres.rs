@@ -36,17 +36,11 @@ impl PostgresStore {
     }
 }
 
-/// Runs `$body` with `$conn` bound to a transaction from the pool, committed when it succeeds.
+/// Runs `$body` with `$conn` bound to a transaction from the pool.
 macro_rules! transaction {
-    ($self:ident, |$conn:ident| $body:expr) => {{
-        let mut tx = $self.pool.begin().await?;
-        let $conn: &mut AnyConnection = &mut tx;
-        let result = $body;
-        if result.is_ok() {
-            tx.commit().await?;
-        }
-        result
-    }};
+    ($self:ident, |$conn:ident| $body:expr) => {
+        in_transaction!($self.pool.begin(), |$conn| $body)
+    };
 }
 
 #[async_trait]
@@ -95,13 +89,11 @@ impl Store for PostgresStore {
 
     async fn scope(&self, subject: &str) -> Result<Scope, StoreError> {
         // REPEATABLE READ: every query of the scope sees the same snapshot.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ")
-            .await?;
-        let scope = sql::scope(&mut tx, subject).await;
-        tx.commit().await?;
-        scope
+        in_transaction!(
+            self.pool
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ"),
+            |conn| sql::scope(conn, subject).await
+        )
     }
 
     async fn add_token(

@@ -12,15 +12,21 @@ use tracecode_core::assess::{Registration, ScanHistory, ScanRecord};
 use tracecode_core::{Gtin, Lot, Serial};
 
 use super::{
-    from_millis, millis, parse, Downstream, Ingested, IssuedUnit, LastSeen, NewRecall, NewScan,
+    from_millis, millis, parse, Ingested, IssuedUnit, LastSeen, Linked, NewRecall, NewScan,
     PlaceCount, Recall, Relation, ScanBefore, Scope, ScopeContainer, ScopeLot, StoreError,
     StoredEvent, Timeline, TimelineEntry, RECENT_SCANS_LIMIT, SCOPE_CONTAINERS_LIMIT,
 };
 use crate::epcis::{self, Action, Event, EventType, Role};
 
-/// Deepest transformation chain followed (raw material → intermediate → product …), and the
-/// deepest nesting of containers (unit → case → pallet → container).
-const MAX_DEPTH: i64 = 16;
+/// Deepest transformation chain followed (raw material → intermediate → product …); a macro so
+/// that the SQL constants below can spell it with `concat!`.
+macro_rules! max_depth {
+    () => {
+        16
+    };
+}
+const MAX_DEPTH: i64 = max_depth!();
+/// Deepest nesting of containers followed (unit → case → pallet → container).
 const MAX_NESTING: usize = 4;
 /// Most events one subject contributes to a timeline.
 const TIMELINE_EVENTS_LIMIT: i64 = 10_000;
@@ -134,15 +140,19 @@ pub(super) const ADD_SCAN: &str =
 pub(super) const REGISTRATION: &str = "SELECT CASE \
      WHEN EXISTS (SELECT 1 FROM units WHERE gtin = $1 AND serial = $2) THEN 2 \
      WHEN EXISTS (SELECT 1 FROM units WHERE gtin = $1) THEN 1 ELSE 0 END AS known";
-/// Recalls of the lot `$1` (may be NULL), of lots upstream of it (16 steps at most), or of the
-/// unit `$2`.
-pub(super) const RECALLS_COVERING: &str = "WITH RECURSIVE upstream(subject, depth) AS ( \
+/// Recalls of the lot `$1` (may be NULL), of lots upstream of it (`MAX_DEPTH` steps at most),
+/// or of the unit `$2`.
+pub(super) const RECALLS_COVERING: &str = concat!(
+    "WITH RECURSIVE upstream(subject, depth) AS ( \
        SELECT $1, 0 WHERE $1 IS NOT NULL \
        UNION \
        SELECT l.input, u.depth + 1 FROM lot_links l JOIN upstream u ON l.output = u.subject \
-       WHERE u.depth < 16) \
+       WHERE u.depth < ",
+    max_depth!(),
+    ") \
      SELECT id, subject, reason, notice_url, recalled_at_ms, recalled_by FROM recalls \
-     WHERE subject = $2 OR subject IN (SELECT subject FROM upstream) ORDER BY id";
+     WHERE subject = $2 OR subject IN (SELECT subject FROM upstream) ORDER BY id"
+);
 
 /// Runs inside the caller's write transaction. The totals row is written first: in PostgreSQL
 /// that row lock makes concurrent scans of one unit take turns, so each sees the others'
@@ -340,7 +350,7 @@ async fn linked(
     conn: &mut AnyConnection,
     start: &str,
     downstream: bool,
-) -> Result<Vec<Downstream>, StoreError> {
+) -> Result<Vec<Linked>, StoreError> {
     let (from, to) = if downstream {
         ("input", "output")
     } else {
@@ -359,7 +369,7 @@ async fn linked(
     .await?;
     rows.iter()
         .map(|row| {
-            Ok(Downstream {
+            Ok(Linked {
                 subject: row.try_get("subject")?,
                 depth: u32::try_from(row.try_get::<i64, _>("depth")?).unwrap_or(u32::MAX),
             })

@@ -80,13 +80,7 @@ impl SqliteStore {
 macro_rules! write_transaction {
     ($self:ident, |$conn:ident| $body:expr) => {{
         let mut writer = $self.writer.lock().await;
-        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-        let $conn: &mut AnyConnection = &mut tx;
-        let result = $body;
-        if result.is_ok() {
-            tx.commit().await?;
-        }
-        result
+        in_transaction!(writer.begin_with("BEGIN IMMEDIATE"), |$conn| $body)
     }};
 }
 
@@ -137,10 +131,7 @@ impl Store for SqliteStore {
     async fn scope(&self, subject: &str) -> Result<Scope, StoreError> {
         // One read transaction: the scope is a snapshot, not a mix of before and after a write.
         let mut reader = self.reader().await?;
-        let mut tx = reader.begin().await?;
-        let scope = sql::scope(&mut tx, subject).await;
-        tx.commit().await?;
-        scope
+        in_transaction!(reader.begin(), |conn| sql::scope(conn, subject).await)
     }
 
     async fn add_token(
