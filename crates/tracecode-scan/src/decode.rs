@@ -1,7 +1,9 @@
 //! rqrr, called on one prepared image, as often as it keeps finding codes.
 
 use crate::binarize::Bitmap;
+use crate::finders::{self, Candidate};
 use crate::image::Gray;
+use crate::resample::{self, Located, Luma};
 
 /// A code rqrr read, in the coordinates of the image it was shown.
 #[derive(Debug, Clone)]
@@ -20,16 +22,26 @@ pub(crate) enum Input {
     Bitmap(Bitmap, usize, usize),
 }
 
+/// How much to try beyond rqrr's own reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Effort {
+    /// rqrr's grids, and those it could not decode read again from grey levels.
+    Light,
+    /// Also finder patterns rqrr did not group (large codes): costlier, and worth it when
+    /// nothing else was read.
+    Full,
+}
+
 /// Rounds of erase-and-look-again per image: photos of a shelf hold dozens of codes.
 const MAX_ROUNDS: usize = 8;
 
 /// Every code rqrr finds and decodes in the image. rqrr groups finder patterns greedily, and
 /// with several codes side by side it often pairs patterns of different codes and then reads
 /// only one; so each code read is painted out and the image searched again.
-pub(crate) fn read(mut input: Input) -> Vec<Found> {
+pub(crate) fn read(mut input: Input, effort: Effort) -> Vec<Found> {
     let mut all = Vec::new();
     for _ in 0..MAX_ROUNDS {
-        let found = read_once(&input);
+        let found = read_once(&input, effort);
         if found.is_empty() {
             break;
         }
@@ -41,7 +53,7 @@ pub(crate) fn read(mut input: Input) -> Vec<Found> {
     all
 }
 
-fn read_once(input: &Input) -> Vec<Found> {
+fn read_once(input: &Input, effort: Effort) -> Vec<Found> {
     let mut prepared = match input {
         Input::Gray(gray) => {
             rqrr::PreparedImage::prepare_from_greyscale(gray.width(), gray.height(), |x, y| {
@@ -52,20 +64,89 @@ fn read_once(input: &Input) -> Vec<Found> {
             rqrr::PreparedImage::prepare_from_bitmap(*width, *height, |x, y| bits[y * width + x])
         }
     };
-    prepared
-        .detect_grids()
-        .into_iter()
-        .filter_map(|grid| {
-            let mut bytes = Vec::new();
-            let meta = grid.decode_to(&mut bytes).ok()?;
-            let corners = grid.bounds.map(|p| (p.x as f32, p.y as f32));
-            Some(Found {
+    // rqrr labels regions as it goes; its finder patterns are looked for again on a copy.
+    let unlabelled = (effort == Effort::Full).then(|| prepared.clone());
+    let mut found = Vec::new();
+    let mut undecoded = Vec::new();
+    for grid in prepared.detect_grids() {
+        let mut bytes = Vec::new();
+        let bounds = grid.bounds.map(|p| (p.x as f32, p.y as f32));
+        match grid.decode_to(&mut bytes) {
+            Ok(meta) => found.push(Found {
                 bytes,
-                corners,
+                corners: bounds,
                 version: meta.version.0,
-            })
-        })
-        .collect()
+            }),
+            Err(_) => undecoded.push(Located::from_rqrr(bounds, rqrr::BitGrid::size(&grid.grid))),
+        }
+    }
+    found.extend(
+        undecoded
+            .iter()
+            .filter_map(|located| resample::reread(input, located)),
+    );
+    if let Some(mut unlabelled) = unlabelled.filter(|_| found.is_empty()) {
+        let capstones: Vec<[(f32, f32); 4]> = unlabelled
+            .detect_capstones()
+            .into_iter()
+            .map(|corners| corners.map(|p| (p.x as f32, p.y as f32)))
+            .collect();
+        if capstones.len() >= 3 {
+            found.extend(
+                finders::candidates(input, &capstones)
+                    .iter()
+                    .filter_map(|candidate| read_likeliest(input, candidate)),
+            );
+        }
+    }
+    found
+}
+
+/// The sizes a group of finder patterns may mark: the one its version information states,
+/// then the others in the order their timing patterns support them.
+fn read_likeliest(input: &Input, candidate: &Candidate) -> Option<Found> {
+    /// Sizes read by timing score: it mostly settles it.
+    const READS: usize = 3;
+    let mut sizes = candidate.sizes.iter();
+    if candidate.stated {
+        if let Some(found) = sizes.next().and_then(|l| resample::reread(input, l)) {
+            return Some(found);
+        }
+    }
+    let mut scored: Vec<(f32, &Located)> = sizes
+        .map(|located| (resample::timing_score(input, located), located))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored
+        .into_iter()
+        .take(READS)
+        .find_map(|(_, located)| resample::reread(input, located))
+}
+
+impl Luma for Input {
+    fn width(&self) -> usize {
+        match self {
+            Self::Gray(gray) => gray.width(),
+            Self::Bitmap(_, w, _) => *w,
+        }
+    }
+
+    fn height(&self) -> usize {
+        match self {
+            Self::Gray(gray) => gray.height(),
+            Self::Bitmap(_, _, h) => *h,
+        }
+    }
+
+    fn value(&self, x: usize, y: usize) -> u8 {
+        match self {
+            Self::Gray(gray) => gray.get(x, y),
+            Self::Bitmap(bits, w, _) => match bits.get(y * w + x) {
+                Some(true) => 0,
+                _ => 255,
+            },
+        }
+    }
 }
 
 impl Input {

@@ -63,6 +63,20 @@ impl Gray {
         }
     }
 
+    /// The image inside a white border `border` pixels wide: codes cropped to their edge
+    /// have no quiet zone, which finder-pattern detection needs.
+    pub(crate) fn padded(&self, border: usize) -> Self {
+        let width = self.width + 2 * border;
+        let mut data = vec![255u8; width * border];
+        for row in self.data.chunks(self.width.max(1)) {
+            data.extend(std::iter::repeat_n(255u8, border));
+            data.extend_from_slice(row);
+            data.extend(std::iter::repeat_n(255u8, border));
+        }
+        data.extend(std::iter::repeat_n(255u8, width * border));
+        Self::new(width, self.height + 2 * border, data)
+    }
+
     /// Shrinks by an integer factor, averaging each `factor × factor` block: a cheap
     /// anti-aliased downscale that also smooths sensor noise.
     pub(crate) fn downscaled(&self, factor: usize) -> Self {
@@ -138,6 +152,9 @@ mod tests {
         assert_eq!(gray.inverted().data()[0], 255);
         assert_eq!(gray.crop(1, 0, 2, 2).data(), &[0, 200, 0, 200]);
         assert_eq!(gray.crop(3, 1, 5, 5).data(), &[200]);
+        let padded = gray.padded(1);
+        assert_eq!((padded.width(), padded.height()), (6, 4));
+        assert_eq!(padded.data()[6..12], [255, 0, 0, 200, 200, 255]);
     }
 
     #[test]

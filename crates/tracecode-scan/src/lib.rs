@@ -15,9 +15,13 @@
 
 mod binarize;
 mod decode;
+mod finders;
 mod frame;
 mod image;
+mod live;
 mod pipeline;
+mod resample;
 
 pub use frame::{Frame, FrameError, PixelFormat, MAX_PIXELS};
-pub use pipeline::{scan, scan_with, Decoded, Options, Point, Strategy, WORKING_SIDE};
+pub use live::LiveScanner;
+pub use pipeline::{scan, Decoded, Point, Strategy, WORKING_SIDE};

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::binarize;
-use crate::decode::{self, Found, Input};
+use crate::decode::{self, Effort, Found, Input};
 use crate::frame::Frame;
 use crate::image::Gray;
 
@@ -34,6 +34,8 @@ pub enum Strategy {
     HalfScale,
     /// The working image at double size: codes too small for finder-pattern detection.
     DoubleScale,
+    /// The working image inside a white border: codes cropped without their quiet zone.
+    Padded,
     /// Overlapping tiles of the full-resolution frame, one at a time, with rqrr's threshold and
     /// with a local one: many small codes in a large photo, which confuse rqrr's grouping of
     /// finder patterns when seen all at once.
@@ -51,6 +53,7 @@ impl fmt::Display for Strategy {
             Self::Inverted => "inverted",
             Self::HalfScale => "half-scale",
             Self::DoubleScale => "double-scale",
+            Self::Padded => "padded",
             Self::Tiles => "tiles",
         })
     }
@@ -71,28 +74,14 @@ pub struct Decoded {
     pub strategy: Strategy,
 }
 
-/// How hard to look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Options {
-    /// Every pass: photos, uploads, the benchmark.
-    #[default]
-    Thorough,
-    /// Only the first pass: a live camera frame, where the next frame is another chance.
-    Quick,
-}
-
 /// Longest side of the working image. Larger frames are shrunk first: rqrr's cost grows with
 /// area and with the number of finder-pattern candidates, and printed codes in phone photos
 /// stay readable at this size.
 pub const WORKING_SIDE: usize = 1600;
 
-/// Every QR code found in the frame, each once.
+/// Every QR code found in the frame, each once: every pass, for photos, uploads and the
+/// benchmark. For camera frames, see [`crate::LiveScanner`].
 pub fn scan(frame: &Frame<'_>) -> Vec<Decoded> {
-    scan_with(frame, Options::Thorough)
-}
-
-/// [`scan`] with a choice of effort.
-pub fn scan_with(frame: &Frame<'_>, options: Options) -> Vec<Decoded> {
     let full = frame.to_luma();
     let longest = full.width().max(full.height());
     let factor = longest.div_ceil(WORKING_SIDE).max(1);
@@ -103,73 +92,141 @@ pub fn scan_with(frame: &Frame<'_>, options: Options) -> Vec<Decoded> {
         (full, None)
     };
     let mut results = Results::default();
-    results.add(
-        decode::read(Input::Gray(working.clone())),
-        factor as f32,
-        Strategy::Native,
-    );
-    if options == Options::Quick {
-        return results.into_decoded();
-    }
-    let (w, h) = (working.width(), working.height());
-    let side = w.max(h);
-    let wide = binarize::adaptive_mean(&working, (side / 8).max(3), 10);
-    results.add(
-        decode::read(Input::Bitmap(wide, w, h)),
-        factor as f32,
-        Strategy::AdaptiveWide,
-    );
-    let narrow = binarize::adaptive_mean(&working, (side / 24).max(3), 10);
-    results.add(
-        decode::read(Input::Bitmap(narrow, w, h)),
-        factor as f32,
-        Strategy::AdaptiveNarrow,
-    );
-    let global = binarize::otsu(&working);
-    results.add(
-        decode::read(Input::Bitmap(global, w, h)),
-        factor as f32,
-        Strategy::Otsu,
-    );
-    results.add(
-        decode::read(Input::Gray(working.inverted())),
-        factor as f32,
-        Strategy::Inverted,
-    );
-    if side >= 400 {
-        let half = working.downscaled(2);
-        results.add(
-            decode::read(Input::Gray(half)),
-            (factor * 2) as f32,
-            Strategy::HalfScale,
-        );
-    }
-    if side <= 800 {
-        let double = working.upscaled(2);
-        results.add(
-            decode::read(Input::Gray(double)),
-            factor as f32 / 2.0,
-            Strategy::DoubleScale,
-        );
+    let region = Region {
+        image: &working,
+        scale: factor as f32,
+        offset: (0.0, 0.0),
+        effort: Effort::Full,
+    };
+    let effort = Effort::Full;
+    for pass in Pass::ALL {
+        pass.run(&region, &mut results);
     }
     // Small codes in a large photo may not survive the shrinking: look at the original too,
     // when it is not too large for rqrr, whole and in tiles.
     if let Some(full) = full.filter(|f| f.width() * f.height() <= 16 * 1024 * 1024) {
         results.add(
-            decode::read(Input::Gray(full.clone())),
+            decode::read(Input::Gray(full.clone()), effort),
             1.0,
+            (0.0, 0.0),
             Strategy::FullResolution,
         );
         for (x, y, tile) in tiles(&full) {
             let (tw, th) = (tile.width(), tile.height());
             let bits = binarize::adaptive_mean(&tile, (tw.max(th) / 24).max(3), 10);
-            let found = decode::read(Input::Gray(tile));
-            results.add_at(found, 1.0, (x as f32, y as f32), Strategy::Tiles);
-            let found = decode::read(Input::Bitmap(bits, tw, th));
-            results.add_at(found, 1.0, (x as f32, y as f32), Strategy::Tiles);
+            let offset = (x as f32, y as f32);
+            let found = decode::read(Input::Gray(tile), effort);
+            results.add(found, 1.0, offset, Strategy::Tiles);
+            let found = decode::read(Input::Bitmap(bits, tw, th), effort);
+            results.add(found, 1.0, offset, Strategy::Tiles);
         }
     }
     results.into_decoded()
+}
+
+/// Part of a frame as a grey image: image pixel (x, y) is frame point
+/// `(x · scale + offset.0, y · scale + offset.1)`.
+pub(crate) struct Region<'a> {
+    pub(crate) image: &'a Gray,
+    pub(crate) scale: f32,
+    pub(crate) offset: (f32, f32),
+    pub(crate) effort: Effort,
+}
+
+/// One way of showing rqrr an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pass {
+    Native,
+    AdaptiveWide,
+    AdaptiveNarrow,
+    Otsu,
+    Inverted,
+    HalfScale,
+    DoubleScale,
+    Padded,
+}
+
+impl Pass {
+    /// Every pass, cheapest and likeliest first.
+    pub(crate) const ALL: [Pass; 8] = [
+        Pass::Native,
+        Pass::AdaptiveWide,
+        Pass::AdaptiveNarrow,
+        Pass::Otsu,
+        Pass::Inverted,
+        Pass::HalfScale,
+        Pass::DoubleScale,
+        Pass::Padded,
+    ];
+
+    /// Runs the pass on the region, adding what it reads; passes that do not suit the
+    /// region's size (halving a small image, doubling a large one) do nothing.
+    pub(crate) fn run(self, region: &Region<'_>, results: &mut Results) {
+        let (image, effort) = (region.image, region.effort);
+        let (w, h) = (image.width(), image.height());
+        let side = w.max(h);
+        let add = |results: &mut Results, found, scale: f32, shift: f32, strategy| {
+            results.add(
+                found,
+                region.scale * scale,
+                (
+                    region.offset.0 + shift * region.scale,
+                    region.offset.1 + shift * region.scale,
+                ),
+                strategy,
+            )
+        };
+        match self {
+            Pass::Native => {
+                let found = decode::read(Input::Gray(image.clone()), effort);
+                add(results, found, 1.0, 0.0, Strategy::Native);
+            }
+            Pass::AdaptiveWide | Pass::AdaptiveNarrow => {
+                let (divisor, strategy) = if self == Pass::AdaptiveWide {
+                    (8, Strategy::AdaptiveWide)
+                } else {
+                    (24, Strategy::AdaptiveNarrow)
+                };
+                let bits = binarize::adaptive_mean(image, (side / divisor).max(3), 10);
+                add(
+                    results,
+                    decode::read(Input::Bitmap(bits, w, h), effort),
+                    1.0,
+                    0.0,
+                    strategy,
+                );
+            }
+            Pass::Otsu => {
+                let bits = binarize::otsu(image);
+                let found = decode::read(Input::Bitmap(bits, w, h), effort);
+                add(results, found, 1.0, 0.0, Strategy::Otsu);
+            }
+            Pass::Inverted => {
+                let found = decode::read(Input::Gray(image.inverted()), effort);
+                add(results, found, 1.0, 0.0, Strategy::Inverted);
+            }
+            Pass::HalfScale if side >= 400 => {
+                let found = decode::read(Input::Gray(image.downscaled(2)), effort);
+                add(results, found, 2.0, 0.0, Strategy::HalfScale);
+            }
+            Pass::DoubleScale if side <= 800 => {
+                let found = decode::read(Input::Gray(image.upscaled(2)), effort);
+                add(results, found, 0.5, 0.0, Strategy::DoubleScale);
+            }
+            Pass::Padded if side <= 800 => {
+                // Tiny images are also doubled, as in the double-scale pass.
+                let border = (side / 8).max(8);
+                let (padded, scale) = if side <= 200 {
+                    (image.upscaled(2).padded(border * 2), 0.5)
+                } else {
+                    (image.padded(border), 1.0)
+                };
+                let found = decode::read(Input::Gray(padded), effort);
+                add(results, found, scale, -(border as f32), Strategy::Padded);
+            }
+            Pass::HalfScale | Pass::DoubleScale | Pass::Padded => {}
+        }
+    }
 }
 
 /// Side of a tile, and the step between tiles (half a tile: every code up to half a tile wide
@@ -199,15 +256,17 @@ fn tiles(image: &Gray) -> Vec<(usize, usize, Gray)> {
 /// Codes found so far, without repeats: the same payload at the same place is one code; the
 /// same payload elsewhere (two identical labels in one photo) is another.
 #[derive(Default)]
-struct Results(Vec<Decoded>);
+pub(crate) struct Results(Vec<Decoded>);
 
 impl Results {
-    fn add(&mut self, found: Vec<Found>, scale: f32, strategy: Strategy) {
-        self.add_at(found, scale, (0.0, 0.0), strategy);
-    }
-
     /// Adds codes read from an image that was scaled by `1 / scale` and cut at `offset`.
-    fn add_at(&mut self, found: Vec<Found>, scale: f32, offset: (f32, f32), strategy: Strategy) {
+    pub(crate) fn add(
+        &mut self,
+        found: Vec<Found>,
+        scale: f32,
+        offset: (f32, f32),
+        strategy: Strategy,
+    ) {
         for code in found {
             let corners = code.corners.map(|(x, y)| Point {
                 x: x * scale + offset.0,
@@ -231,12 +290,16 @@ impl Results {
         }
     }
 
-    fn into_decoded(self) -> Vec<Decoded> {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn into_decoded(self) -> Vec<Decoded> {
         self.0
     }
 }
 
-fn centre(corners: &[Point; 4]) -> Point {
+pub(crate) fn centre(corners: &[Point; 4]) -> Point {
     Point {
         x: corners.iter().map(|p| p.x).sum::<f32>() / 4.0,
         y: corners.iter().map(|p| p.y).sum::<f32>() / 4.0,

@@ -222,6 +222,16 @@ where
         }
     }
 
+    /// The finder patterns ("capstones") in the image, each as its four outer corners, for
+    /// callers that group them into codes themselves. (tracecode patch.) It labels regions as
+    /// [`detect_grids`](Self::detect_grids) does: call it on a fresh or cloned image.
+    pub fn detect_capstones(&mut self) -> Vec<[crate::Point; 4]> {
+        crate::capstones_from_image(self)
+            .into_iter()
+            .map(|cap| cap.corners)
+            .collect()
+    }
+
     /// Group [CapStones](struct.CapStone.html) into [Grids](struct.Grid.html)
     /// that are likely QR codes
     ///
