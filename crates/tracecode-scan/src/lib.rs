@@ -1,10 +1,16 @@
 //! tracecode's scanner: every QR code in a camera frame or photo, as bytes and text, with its
 //! corners and the strategy that found it.
 //!
-//! Pure Rust, no I/O, native and `wasm32-unknown-unknown`. The decoder underneath is rqrr (a
-//! port of quirc); this crate decides what rqrr is shown: its own binarisation of the frame,
-//! adaptive thresholds of several window sizes, a global Otsu threshold, inverted images, and
-//! smaller and larger scales of the frame.
+//! Pure Rust, no I/O, native and `wasm32-unknown-unknown`. rqrr (a port of quirc) finds and
+//! decodes; this crate decides what rqrr is shown (its own binarisation, adaptive thresholds of
+//! two window sizes, Otsu, inverted, half and double scale, a quiet zone, tiles of large
+//! photos) and reads again what rqrr located but could not decode (`resample`: every finder
+//! and alignment pattern found again by correlation, the mapping bent to follow them, modules
+//! thresholded globally and locally) or did not group (`finders`: three finder patterns of one
+//! size in an L, the size from the version information beside them).
+//!
+//! [`scan`] runs everything, for photos; [`LiveScanner`] spreads the work over camera frames
+//! within a time budget.
 //!
 //! ```
 //! use tracecode_scan::{scan, Frame};

@@ -6,9 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use tracecode_scan::{scan, Frame, LiveScanner};
 
 fuzz_target!(|data: &[u8]| {
-    // Header: width and height (1–1023 each, from a byte and two bits), stride padding,
-    // pixel format; the rest are pixels, repeated to fill the frame so that small inputs
-    // still make large frames.
+    // Header: width and height (1–1023 each, from a byte and two bits: small frames keep the
+    // fuzzer fast, a few large ones cover shrinking and tiles), stride padding, pixel
+    // format; the rest are pixels, repeated to fill the frame.
     let [a, b, c, pad, format, pixels @ ..] = data else {
         return;
     };
