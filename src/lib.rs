@@ -2,12 +2,14 @@
 //! trust list. Pure verification lives in `tracecode-core`; this crate only wires it to the page.
 
 pub mod config;
+pub mod scanner;
 pub mod verdict_view;
 
 use leptos::prelude::*;
 use time::OffsetDateTime;
 use tracecode_core::{SignedTrustList, TrustList};
 
+use crate::scanner::CameraScanner;
 use crate::verdict_view::VerdictView;
 
 /// Where the app finds the signed trust list, relative to the page.
@@ -69,6 +71,7 @@ pub fn App() -> impl IntoView {
                     "Demo build: this page trusts the published demo root key. Never use it for real products."
                 </p>
             </Show>
+            <CameraScanner on_code=set_code_text />
             <label for="code-input">"Code (the text of the QR code)"</label>
             <textarea
                 id="code-input"

@@ -6,6 +6,7 @@
 //! * `cargo xtask setup`: only install the tools.
 
 mod bench;
+mod browser;
 mod demo;
 mod postgres;
 mod setup;
@@ -17,7 +18,9 @@ use anyhow::{bail, Result};
 
 const USAGE: &str = "usage: cargo xtask <demo | test | bench <area> | setup | with-postgres <command…>>
   demo          install, build and serve the web app locally; prints its URL and sample codes
-  test          install what is missing, then fmt, clippy, all tests, wasm32 build, trunk build
+  test          install what is missing, then fmt, clippy, all tests, wasm32 build, the web
+                app's browser tests (headless Chromium, fake camera), trunk build
+  test browser  the browser tests alone
   bench core    Criterion benchmarks of parse, verify and sign; prints `core-* ns/code` lines
   bench issue   issuing rates (URLs, SVG), the signing limit and peak memory
   bench registry
@@ -48,6 +51,7 @@ fn run(args: &[&str]) -> Result<()> {
     match args {
         ["demo", rest @ ..] => demo::run(rest),
         ["test"] => test(),
+        ["test", "browser"] => browser::run_tests(),
         ["bench", area, rest @ ..] => bench::run(area, rest),
         ["setup"] => setup::ensure_web_tools(),
         ["with-postgres", program, args @ ..] => with_postgres(program, args),
@@ -125,6 +129,7 @@ fn test() -> Result<()> {
             "--locked",
         ],
     )?;
+    browser::run_tests()?;
     shell::step("web app release build", "trunk", &["build", "--release"])?;
     println!("xtask test: all checks passed");
     Ok(())

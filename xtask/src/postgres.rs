@@ -33,7 +33,7 @@ impl TestPostgres {
                 .with_context(|| format!("cannot clear {}", dir.display()))?;
         }
         std::fs::create_dir_all(dir.join("socket"))?;
-        let as_root = is_root();
+        let as_root = shell::is_root();
         if as_root {
             // PostgreSQL refuses to run as root: the cluster belongs to Debian's postgres user.
             shell::run("chown", &["-R", "postgres:postgres", path_str(&dir)?])?;
@@ -92,7 +92,7 @@ impl Drop for TestPostgres {
     fn drop(&mut self) {
         let data = self.dir.join("data");
         let _ = run_as(
-            is_root(),
+            shell::is_root(),
             &self.bin.join("pg_ctl"),
             &["-D", &data.to_string_lossy(), "-m", "immediate", "stop"],
         );
@@ -106,26 +106,7 @@ fn ensure_installed() -> Result<PathBuf> {
         return Ok(bin);
     }
     println!("==> installing PostgreSQL (Debian package postgresql)");
-    let sudo = if is_root() { None } else { Some("sudo") };
-    let apt = |args: &[&str]| -> Result<()> {
-        let mut command = match sudo {
-            Some(sudo) => {
-                let mut c = Command::new(sudo);
-                c.arg("apt-get");
-                c
-            }
-            None => Command::new("apt-get"),
-        };
-        shell::run_with(command.args(args).env("DEBIAN_FRONTEND", "noninteractive"))
-    };
-    apt(&["update", "-q"])?;
-    apt(&[
-        "install",
-        "-y",
-        "-q",
-        "--no-install-recommends",
-        "postgresql",
-    ])?;
+    shell::apt_install(&["postgresql"])?;
     installed().context("PostgreSQL was installed but no /usr/lib/postgresql/*/bin/initdb exists")
 }
 
@@ -141,13 +122,6 @@ fn installed() -> Option<PathBuf> {
         .collect();
     versions.sort();
     versions.pop().map(|(_, bin)| bin)
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
 
 fn run_as(as_root: bool, program: &Path, args: &[&str]) -> Result<()> {

@@ -1,0 +1,90 @@
+//! The web app's browser tests: Debian's Chromium and its WebDriver (installed with apt when
+//! missing), a fake camera playing a generated video of a code, and wasm-bindgen-test's runner.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result};
+
+use crate::shell;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// What the fake camera shows in the browser tests; `tests/camera.rs` expects this text.
+pub(crate) const CAMERA_CODE: &str = "https://t.example.cn/01/06901234567892/21/ABC123?s=test";
+
+/// Chromium and chromedriver, from Debian, when either is missing.
+pub(crate) fn ensure_chromium() -> Result<()> {
+    if Path::new(CHROMIUM).is_file() && Path::new(CHROMEDRIVER).is_file() {
+        return Ok(());
+    }
+    println!(
+        "==> installing Chromium and its WebDriver (Debian packages chromium, chromium-driver)"
+    );
+    shell::apt_install(&["chromium", "chromium-driver"])
+}
+
+/// Runs the web app's wasm-bindgen tests in headless Chromium with the fake camera.
+pub(crate) fn run_tests() -> Result<()> {
+    ensure_chromium()?;
+    let root = shell::workspace_root();
+    let dir = root.join("target").join("browser-tests");
+    std::fs::create_dir_all(&dir).context("cannot create target/browser-tests")?;
+    let video = dir.join("camera.y4m");
+    shell::step(
+        "fake camera video",
+        "cargo",
+        &[
+            "run",
+            "--quiet",
+            "--locked",
+            "--package",
+            "tracecode-scan",
+            "--example",
+            "y4m",
+            "--",
+            CAMERA_CODE,
+            &video.to_string_lossy(),
+        ],
+    )?;
+    // The runner reads Chromium's options from webdriver.json beside the crate's manifest;
+    // the video's path must be absolute, so the file is written for this checkout.
+    let options = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                format!("--use-file-for-fake-video-capture={}", video.display()),
+            ]
+        }
+    });
+    std::fs::write(
+        root.join("webdriver.json"),
+        serde_json::to_string_pretty(&options)?,
+    )
+    .context("cannot write webdriver.json")?;
+    println!(
+        "\n==> browser tests: cargo test --package tracecode-web --target wasm32-unknown-unknown"
+    );
+    shell::run_with(
+        Command::new("cargo")
+            .args([
+                "test",
+                "--package",
+                "tracecode-web",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--locked",
+            ])
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            )
+            .env("CHROMEDRIVER", CHROMEDRIVER),
+    )
+    .context("step \"browser tests\" failed")
+}
