@@ -58,34 +58,52 @@ fn stop(stream: &MediaStream) {
     }
 }
 
-/// The current video frame as RGBA pixels, at most [`FRAME_SIDE`] a side.
-fn grab(video: &HtmlVideoElement, canvas: &HtmlCanvasElement) -> Option<(Vec<u8>, u32, u32)> {
-    let (vw, vh) = (video.video_width(), video.video_height());
-    if vw == 0 || vh == 0 {
-        return None;
+/// A canvas to copy video frames into, with its 2D context, made once per camera session.
+struct Grabber {
+    canvas: HtmlCanvasElement,
+    context: CanvasRenderingContext2d,
+}
+
+impl Grabber {
+    fn new() -> Option<Self> {
+        let canvas: HtmlCanvasElement = document().create_element("canvas").ok()?.unchecked_into();
+        // Read back every frame: the browser keeps it in memory rather than on the GPU.
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"willReadFrequently".into(), &true.into()).ok()?;
+        let context = canvas
+            .get_context_with_context_options("2d", &options)
+            .ok()??
+            .dyn_into()
+            .ok()?;
+        Some(Self { canvas, context })
     }
-    let scale = (f64::from(FRAME_SIDE) / f64::from(vw.max(vh))).min(1.0);
-    let (w, h) = (
-        (f64::from(vw) * scale) as u32,
-        (f64::from(vh) * scale) as u32,
-    );
-    canvas.set_width(w);
-    canvas.set_height(h);
-    let options = js_sys::Object::new();
-    js_sys::Reflect::set(&options, &"willReadFrequently".into(), &true.into()).ok()?;
-    let context: CanvasRenderingContext2d = canvas
-        .get_context_with_context_options("2d", &options)
-        .ok()??
-        .dyn_into()
-        .ok()?;
-    context
-        .draw_image_with_html_video_element_and_dw_and_dh(video, 0.0, 0.0, w.into(), h.into())
-        .ok()?;
-    let data = context
-        .get_image_data(0.0, 0.0, w.into(), h.into())
-        .ok()?
-        .data();
-    Some((data.0, w, h))
+
+    /// The current video frame as RGBA pixels, at most [`FRAME_SIDE`] a side.
+    fn grab(&self, video: &HtmlVideoElement) -> Option<(Vec<u8>, u32, u32)> {
+        let (vw, vh) = (video.video_width(), video.video_height());
+        if vw == 0 || vh == 0 {
+            return None;
+        }
+        let scale = (f64::from(FRAME_SIDE) / f64::from(vw.max(vh))).min(1.0);
+        let (w, h) = (
+            (f64::from(vw) * scale) as u32,
+            (f64::from(vh) * scale) as u32,
+        );
+        // Resizing clears and reallocates the canvas: only when the video's size changes.
+        if (self.canvas.width(), self.canvas.height()) != (w, h) {
+            self.canvas.set_width(w);
+            self.canvas.set_height(h);
+        }
+        self.context
+            .draw_image_with_html_video_element_and_dw_and_dh(video, 0.0, 0.0, w.into(), h.into())
+            .ok()?;
+        let data = self
+            .context
+            .get_image_data(0.0, 0.0, w.into(), h.into())
+            .ok()?
+            .data();
+        Some((data.0, w, h))
+    }
 }
 
 /// A viewfinder that reads codes from the camera and hands the first one to `on_code`. The
@@ -108,36 +126,39 @@ pub fn CameraScanner(on_code: WriteSignal<String>) -> impl IntoView {
     };
     on_cleanup(stop_camera);
 
-    let start = {
-        move |_| {
-            leptos::task::spawn_local(async move {
-                set_error.set(None);
-                let opened = match open_camera().await {
-                    Ok(s) => s,
-                    Err(e) => {
-                        set_error.set(Some(camera_error(&e)));
-                        return;
-                    }
-                };
-                let Some(video) = video_ref.get_untracked() else {
-                    stop(&opened);
+    let start = move |_| {
+        leptos::task::spawn_local(async move {
+            set_error.set(None);
+            let opened = match open_camera().await {
+                Ok(s) => s,
+                Err(e) => {
+                    set_error.set(Some(camera_error(&e)));
                     return;
-                };
-                video.set_src_object(Some(&opened));
-                let _ = video.play();
-                stream.set_value(Some(opened));
-                set_running.set(true);
-                let canvas: HtmlCanvasElement = match document()
-                    .create_element("canvas")
-                    .map(JsCast::unchecked_into)
-                {
-                    Ok(c) => c,
-                    Err(_) => return,
-                };
-                let scanner = Rc::new(RefCell::new(LiveScanner::new()));
-                scan_loop(video, canvas, scanner, on_code, running, stop_camera);
-            });
-        }
+                }
+            };
+            let Some(video) = video_ref.get_untracked() else {
+                stop(&opened);
+                return;
+            };
+            video.set_src_object(Some(&opened));
+            let _ = video.play();
+            stream.set_value(Some(opened));
+            set_running.set(true);
+            let Some(grabber) = Grabber::new() else {
+                stop_camera();
+                set_error.set(Some("This browser cannot read camera frames.".to_owned()));
+                return;
+            };
+            let scanner = Rc::new(RefCell::new(LiveScanner::new()));
+            scan_loop(
+                video,
+                Rc::new(grabber),
+                scanner,
+                on_code,
+                running,
+                stop_camera,
+            );
+        });
     };
 
     view! {
@@ -163,7 +184,7 @@ pub fn CameraScanner(on_code: WriteSignal<String>) -> impl IntoView {
 /// One scan per animation frame while the camera runs.
 fn scan_loop(
     video: HtmlVideoElement,
-    canvas: HtmlCanvasElement,
+    grabber: Rc<Grabber>,
     scanner: Rc<RefCell<LiveScanner>>,
     on_code: WriteSignal<String>,
     running: ReadSignal<bool>,
@@ -173,7 +194,7 @@ fn scan_loop(
         if !running.get_untracked() {
             return;
         }
-        if let Some((pixels, w, h)) = grab(&video, &canvas) {
+        if let Some((pixels, w, h)) = grabber.grab(&video) {
             let (w, h) = (w as usize, h as usize);
             if let Ok(frame) = Frame::rgba(&pixels, w, h, w * 4) {
                 let performance = window().performance();
@@ -186,6 +207,6 @@ fn scan_loop(
                 }
             }
         }
-        scan_loop(video, canvas, scanner, on_code, running, stop_camera);
+        scan_loop(video, grabber, scanner, on_code, running, stop_camera);
     });
 }

@@ -53,6 +53,13 @@ pub(crate) fn otsu(gray: &Gray) -> Bitmap {
     for &v in gray.data() {
         histogram[usize::from(v)] += 1;
     }
+    let best = otsu_threshold(&histogram);
+    gray.data().iter().map(|&v| v <= best).collect()
+}
+
+/// The grey level that best splits a histogram in two (Otsu): the darkest class is this
+/// level and below.
+pub(crate) fn otsu_threshold(histogram: &[u64; 256]) -> u8 {
     let total: u64 = histogram.iter().sum();
     let sum_all: f64 = histogram
         .iter()
@@ -80,7 +87,7 @@ pub(crate) fn otsu(gray: &Gray) -> Bitmap {
             best = v as u8;
         }
     }
-    gray.data().iter().map(|&v| v <= best).collect()
+    best
 }
 
 #[cfg(test)]

@@ -49,35 +49,41 @@ pub(crate) struct Candidate {
 /// For each plausible L of three finder patterns, best first, the grids it may be.
 pub(crate) fn candidates(image: &impl Luma, capstones: &[[(f32, f32); 4]]) -> Vec<Candidate> {
     let finders: Vec<Finder> = capstones.iter().filter_map(Finder::from_corners).collect();
-    let mut triples = Vec::new();
+    let mut shapes = Vec::new();
     for (c, corner) in finders.iter().enumerate() {
         for (a, first) in finders.iter().enumerate() {
             for (b, second) in finders.iter().enumerate().skip(a + 1) {
                 if a == c || b == c {
                     continue;
                 }
-                if let Some(triple) = l_shape(image, corner, first, second) {
-                    triples.push(triple);
-                }
+                shapes.extend(l_shape(corner, first, second));
             }
         }
     }
-    triples.sort_by(|x, y| x.0.total_cmp(&y.0));
-    triples
-        .into_iter()
+    // Only the best are read: version information is looked at for those alone.
+    shapes.sort_by(|x, y| x.badness.total_cmp(&y.badness));
+    shapes
+        .iter()
         .take(MAX_CANDIDATES)
-        .map(|(_, located)| located)
+        .map(|shape| shape.candidate(image))
         .collect()
 }
 
-/// The grids three finder patterns may mark, with a badness score (0 for a perfect square
-/// L), if they can be one code's top-left (`corner`) and two others.
-fn l_shape(
-    image: &impl Luma,
-    corner: &Finder,
-    first: &Finder,
-    second: &Finder,
-) -> Option<(f64, Candidate)> {
+/// Three finder patterns in an L: the code's top-left, top-right and bottom-left corners.
+struct LShape {
+    corner: Finder,
+    right: Finder,
+    down: Finder,
+    /// Mean module size and mean side, in pixels.
+    module: f64,
+    side: f64,
+    /// 0 for a perfect square L.
+    badness: f64,
+}
+
+/// The L three finder patterns make, if they can be one code's top-left (`corner`) and two
+/// others.
+fn l_shape(corner: &Finder, first: &Finder, second: &Finder) -> Option<LShape> {
     let modules = [corner.module, first.module, second.module];
     let module = modules.iter().sum::<f64>() / 3.0;
     if modules.iter().any(|m| (m / module - 1.0).abs() > 0.4) {
@@ -97,65 +103,76 @@ fn l_shape(
     }
     // Top-right is the one clockwise of the corner's other neighbour (y points down).
     let (right, down) = if ax * by - ay * bx > 0.0 {
-        (first, second)
+        (*first, *second)
     } else {
-        (second, first)
+        (*second, *first)
     };
-    let axes = (
-        (right.x - corner.x, right.y - corner.y),
-        (down.x - corner.x, down.y - corner.y),
-    );
-    let stated = [
-        read_version(image, right, axes, Block::TopRight),
-        read_version(image, down, axes, Block::BottomLeft),
-    ];
-    // The module size from a finder's outline is a few per cent off (thresholds grow or
-    // shrink dark regions), which over 170 modules is several versions: every version
-    // within about a tenth of the estimate is a candidate, nearest first.
-    let estimate = ((la + lb) / 2.0 / module + 7.0 - 17.0) / 4.0;
-    let (low, high) = ((estimate * 0.88).floor(), (estimate * 1.08).ceil());
-    let mut sizes: Vec<f64> = (low.max(1.0) as u32..=high.min(40.0) as u32)
-        .map(f64::from)
-        .collect();
-    sizes.sort_by(|x, y| (x - estimate).abs().total_cmp(&(y - estimate).abs()));
-    // Version information settles it, when it agrees with the estimate: below version 7 the
-    // same modules hold data, which passes for a version word one time in eight.
-    let stated = match stated {
-        [Some(a), Some(b)] if a != b => None,
-        [a, b] => a.or(b).filter(|v| sizes.contains(&f64::from(*v))),
-    };
-    if let Some(version) = stated {
-        sizes.retain(|&v| v != f64::from(version));
-        sizes.insert(0, f64::from(version));
-    }
-    let located = sizes
-        .into_iter()
-        .map(|version| {
-            let size = version as usize * 4 + 17;
-            // Finder centres sit 3.5 modules in from the symbol's edges; the fourth corner is
-            // the parallelogram's, which the re-reading corrects from the alignment patterns.
-            let corners = [
-                (corner.x, corner.y),
-                (right.x, right.y),
-                (right.x + down.x - corner.x, right.y + down.y - corner.y),
-                (down.x, down.y),
-            ]
-            .map(|(x, y)| (x as f32, y as f32));
-            Located {
-                corners,
-                origin: 3.5,
-                span: size as f64 - 7.0,
-                size,
-            }
-        })
-        .collect();
-    Some((
-        (ratio - 1.0) + cosine.abs(),
+    Some(LShape {
+        corner: *corner,
+        right,
+        down,
+        module,
+        side: (la + lb) / 2.0,
+        badness: (ratio - 1.0) + cosine.abs(),
+    })
+}
+
+impl LShape {
+    /// The grids this L may mark.
+    fn candidate(&self, image: &impl Luma) -> Candidate {
+        let (corner, right, down) = (&self.corner, &self.right, &self.down);
+        let axes = (
+            (right.x - corner.x, right.y - corner.y),
+            (down.x - corner.x, down.y - corner.y),
+        );
+        let stated = [
+            read_version(image, right, axes, Block::TopRight),
+            read_version(image, down, axes, Block::BottomLeft),
+        ];
+        // The module size from a finder's outline is a few per cent off (thresholds grow or
+        // shrink dark regions), which over 170 modules is several versions: every version
+        // within about a tenth of the estimate is a candidate, nearest first.
+        let estimate = (self.side / self.module + 7.0 - 17.0) / 4.0;
+        let (low, high) = ((estimate * 0.88).floor(), (estimate * 1.08).ceil());
+        let mut sizes: Vec<f64> = (low.max(1.0) as u32..=high.min(40.0) as u32)
+            .map(f64::from)
+            .collect();
+        sizes.sort_by(|x, y| (x - estimate).abs().total_cmp(&(y - estimate).abs()));
+        // Version information settles it, when it agrees with the estimate: below version 7
+        // the same modules hold data, which passes for a version word one time in eight.
+        let stated = match stated {
+            [Some(a), Some(b)] if a != b => None,
+            [a, b] => a.or(b).filter(|v| sizes.contains(&f64::from(*v))),
+        };
+        if let Some(version) = stated {
+            sizes.retain(|&v| v != f64::from(version));
+            sizes.insert(0, f64::from(version));
+        }
+        // Finder centres sit 3.5 modules in from the symbol's edges; the fourth corner is the
+        // parallelogram's, which the re-reading corrects from the alignment patterns.
+        let corners = [
+            (corner.x, corner.y),
+            (right.x, right.y),
+            (right.x + down.x - corner.x, right.y + down.y - corner.y),
+            (down.x, down.y),
+        ]
+        .map(|(x, y)| (x as f32, y as f32));
         Candidate {
             stated: stated.is_some(),
-            sizes: located,
-        },
-    ))
+            sizes: sizes
+                .into_iter()
+                .map(|version| {
+                    let size = version as usize * 4 + 17;
+                    Located {
+                        corners,
+                        origin: 3.5,
+                        span: size as f64 - 7.0,
+                        size,
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Which version information block.
@@ -206,37 +223,30 @@ fn read_version(
     };
     // Bit i of the top-right block is at row i / 3, column i % 3 of the three columns
     // 4 to 2 modules left of the finder; the bottom-left block is its transpose.
-    let (mut values, mut reference) = (Vec::with_capacity(18), Vec::with_capacity(9));
-    for i in 0..18 {
-        let (across, along) = ((i % 3) as f64 - 4.0 + 0.5, (i / 3) as f64 + 0.5);
-        values.push(match block {
-            Block::TopRight => at(across, along),
-            Block::BottomLeft => at(along, across),
-        });
-    }
-    // The finder's own rings: dark outline, light ring, dark core, for the threshold.
-    for (u, v, dark) in [
-        (0.5, 3.5, true),
-        (6.5, 3.5, true),
-        (3.5, 0.5, true),
-        (1.5, 3.5, false),
-        (5.5, 3.5, false),
-        (3.5, 1.5, false),
-        (3.5, 3.5, true),
-        (2.5, 3.5, true),
-        (4.5, 3.5, true),
-    ] {
-        reference.push((at(u, v), dark));
-    }
-    let mean = |dark: bool| {
-        let picked: Vec<f32> = reference
-            .iter()
-            .filter(|r| r.1 == dark)
-            .map(|r| r.0)
-            .collect();
-        picked.iter().sum::<f32>() / picked.len().max(1) as f32
+    let values: Vec<f32> = (0..18)
+        .map(|i| {
+            let (across, along) = ((i % 3) as f64 - 4.0 + 0.5, (i / 3) as f64 + 0.5);
+            match block {
+                Block::TopRight => at(across, along),
+                Block::BottomLeft => at(along, across),
+            }
+        })
+        .collect();
+    // The threshold: halfway between the finder's own dark modules (outline and core) and
+    // light ones (the ring between), along its middle row and column.
+    let dark = [
+        (0.5, 3.5),
+        (6.5, 3.5),
+        (3.5, 0.5),
+        (2.5, 3.5),
+        (3.5, 3.5),
+        (4.5, 3.5),
+    ];
+    let light = [(1.5, 3.5), (5.5, 3.5), (3.5, 1.5)];
+    let mean = |points: &[(f64, f64)]| {
+        points.iter().map(|&(u, v)| at(u, v)).sum::<f32>() / points.len() as f32
     };
-    let threshold = (mean(true) + mean(false)) / 2.0;
+    let threshold = (mean(&dark) + mean(&light)) / 2.0;
     let word = values
         .iter()
         .enumerate()

@@ -6,10 +6,12 @@
 //! aimed at through the viewfinder) — and then, while the budget lasts, one heavier pass
 //! after another in rotation, so that a hard code meets every pass within a few frames.
 
+use std::borrow::Cow;
+
 use crate::decode::Effort;
 use crate::frame::Frame;
 use crate::image::Gray;
-use crate::pipeline::{Decoded, Pass, Point, Region, Results, WORKING_SIDE};
+use crate::pipeline::{working_image, Decoded, Pass, Point, Region, Results};
 
 /// Frames a code's last position is looked at first after it was last read.
 const REMEMBER_FRAMES: u32 = 15;
@@ -78,17 +80,7 @@ impl LiveScanner {
         budget_ms: f64,
     ) -> Vec<Decoded> {
         let started = clock();
-        let full = frame.to_luma();
-        let factor = full
-            .width()
-            .max(full.height())
-            .div_ceil(WORKING_SIDE)
-            .max(1);
-        let working = if factor > 1 {
-            full.downscaled(factor)
-        } else {
-            full
-        };
+        let (working, factor, _) = working_image(frame);
         let scale = factor as f32;
         let mut results = Results::default();
 
@@ -117,17 +109,18 @@ impl LiveScanner {
         }
         // A step that does not fit behind this frame's cheap steps would never fit: its turn
         // passes. One that does not fit behind another heavy step waits for the next frame.
+        // Its cost is judged from its area's size before anything is cut or copied.
         let mut ran = false;
         for _ in 0..ROTATION.len() {
             if !results.is_empty() {
                 break;
             }
             let (area, pass, effort) = ROTATION[self.next];
-            let (image, x0, y0, area_scale) = cut(&working, area);
             let expected = self.ms_per_pixel.unwrap_or(0.0)
-                * (image.width() * image.height()) as f64
+                * area_pixels(&working, area) as f64
                 * relative_cost(pass);
             if clock() - started + expected <= budget_ms {
+                let (image, x0, y0, area_scale) = cut(&working, area);
                 let region = region(&image, scale * area_scale, x0, y0, effort);
                 pass.run(&region, &mut results);
                 ran = true;
@@ -183,20 +176,35 @@ fn region(image: &Gray, scale: f32, x0: usize, y0: usize, effort: Effort) -> Reg
     }
 }
 
-/// The part of the working image an area names, its top-left corner in working pixels, and
-/// how many working pixels one of its pixels spans.
-fn cut(working: &Gray, area: Area) -> (Gray, usize, usize, f32) {
-    let (w, h) = (working.width(), working.height());
-    let square = |fraction: f64| {
-        let side = ((w.min(h) as f64 * fraction) as usize).max(1);
-        let (x0, y0) = ((w - side.min(w)) / 2, (h - side.min(h)) / 2);
-        (working.crop(x0, y0, side, side), x0, y0, 1.0)
+/// The middle square of an area, as (left, top, side), for the square areas.
+fn square(working: &Gray, area: Area) -> Option<(usize, usize, usize)> {
+    let fraction = match area {
+        Area::Centre => 0.8,
+        Area::SmallCentre => 0.5,
+        Area::Whole | Area::Half => return None,
     };
-    match area {
-        Area::Whole => (working.clone(), 0, 0, 1.0),
-        Area::Half => (working.downscaled(2), 0, 0, 2.0),
-        Area::Centre => square(0.8),
-        Area::SmallCentre => square(0.5),
+    let (w, h) = (working.width(), working.height());
+    let side = ((w.min(h) as f64 * fraction) as usize).max(1);
+    Some(((w - side.min(w)) / 2, (h - side.min(h)) / 2, side))
+}
+
+/// How many pixels the image of an area has.
+fn area_pixels(working: &Gray, area: Area) -> usize {
+    let whole = working.width() * working.height();
+    match (area, square(working, area)) {
+        (_, Some((_, _, side))) => side * side,
+        (Area::Half, None) => whole / 4,
+        _ => whole,
+    }
+}
+
+/// The part of the working image an area names (the whole one borrowed), its top-left corner
+/// in working pixels, and how many working pixels one of its pixels spans.
+fn cut(working: &Gray, area: Area) -> (Cow<'_, Gray>, usize, usize, f32) {
+    match (area, square(working, area)) {
+        (_, Some((x0, y0, side))) => (Cow::Owned(working.crop(x0, y0, side, side)), x0, y0, 1.0),
+        (Area::Half, None) => (Cow::Owned(working.downscaled(2)), 0, 0, 2.0),
+        _ => (Cow::Borrowed(working), 0, 0, 1.0),
     }
 }
 

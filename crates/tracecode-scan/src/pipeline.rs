@@ -82,23 +82,15 @@ pub const WORKING_SIDE: usize = 1600;
 /// Every QR code found in the frame, each once: every pass, for photos, uploads and the
 /// benchmark. For camera frames, see [`crate::LiveScanner`].
 pub fn scan(frame: &Frame<'_>) -> Vec<Decoded> {
-    let full = frame.to_luma();
-    let longest = full.width().max(full.height());
-    let factor = longest.div_ceil(WORKING_SIDE).max(1);
-    // The full-resolution image is kept only when the working image is smaller.
-    let (working, full) = if factor > 1 {
-        (full.downscaled(factor), Some(full))
-    } else {
-        (full, None)
-    };
+    let (working, factor, full) = working_image(frame);
     let mut results = Results::default();
+    let effort = Effort::Full;
     let region = Region {
         image: &working,
         scale: factor as f32,
         offset: (0.0, 0.0),
-        effort: Effort::Full,
+        effort,
     };
-    let effort = Effort::Full;
     for pass in Pass::ALL {
         pass.run(&region, &mut results);
     }
@@ -122,6 +114,22 @@ pub fn scan(frame: &Frame<'_>) -> Vec<Decoded> {
         }
     }
     results.into_decoded()
+}
+
+/// The frame as grey, shrunk by a whole factor to at most [`WORKING_SIDE`] a side; with the
+/// factor, and the full-resolution image when it was shrunk.
+pub(crate) fn working_image(frame: &Frame<'_>) -> (Gray, usize, Option<Gray>) {
+    let full = frame.to_luma();
+    let factor = full
+        .width()
+        .max(full.height())
+        .div_ceil(WORKING_SIDE)
+        .max(1);
+    if factor > 1 {
+        (full.downscaled(factor), factor, Some(full))
+    } else {
+        (full, 1, None)
+    }
 }
 
 /// Part of a frame as a grey image: image pixel (x, y) is frame point

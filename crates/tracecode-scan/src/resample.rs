@@ -11,6 +11,7 @@
 //! - each module is the mean of five points around its centre, and is thresholded against
 //!   the symbol as a whole and against its neighbourhood; each reading goes to rqrr's decoder.
 
+use crate::binarize;
 use crate::decode::Found;
 
 /// Something with grey levels to sample: `value(x, y)` for `x < width`, `y < height`.
@@ -66,14 +67,7 @@ pub(crate) fn reread(image: &impl Luma, located: &Located) -> Option<Found> {
     if !(21..=177).contains(&size) || !(size - 17).is_multiple_of(4) {
         return None;
     }
-    let corners = located.corners.map(|(x, y)| (f64::from(x), f64::from(y)));
-    let square = Homography::unit_square_to(corners)?;
-    let base = Mapping {
-        square,
-        origin: located.origin,
-        span: located.span,
-        warp: None,
-    };
+    let base = Mapping::unbent(located)?;
     let refined = base.refined(image, size);
     for mapping in [&refined, &base] {
         let samples = mapping.module_values(image, size);
@@ -106,15 +100,8 @@ pub(crate) fn reread(image: &impl Luma, located: &Located) -> Option<Found> {
 /// even modules) show where the location puts them, as a correlation (1 = perfectly): a
 /// cheap test of a guessed grid size before reading the grid.
 pub(crate) fn timing_score(image: &impl Luma, located: &Located) -> f32 {
-    let corners = located.corners.map(|(x, y)| (f64::from(x), f64::from(y)));
-    let Some(square) = Homography::unit_square_to(corners) else {
+    let Some(mapping) = Mapping::unbent(located) else {
         return 0.0;
-    };
-    let mapping = Mapping {
-        square,
-        origin: located.origin,
-        span: located.span,
-        warp: None,
     };
     let samples = (8..located.size.saturating_sub(8)).flat_map(|i| {
         let t = if i % 2 == 0 { -1.0 } else { 1.0 };
@@ -189,6 +176,17 @@ struct Mapping {
 }
 
 impl Mapping {
+    /// The homography through the location's corners, with no offsets.
+    fn unbent(located: &Located) -> Option<Self> {
+        let corners = located.corners.map(|(x, y)| (f64::from(x), f64::from(y)));
+        Some(Self {
+            square: Homography::unit_square_to(corners)?,
+            origin: located.origin,
+            span: located.span,
+            warp: None,
+        })
+    }
+
     fn map(&self, u: f64, v: f64) -> (f64, f64) {
         let (du, dv) = self.warp.as_ref().map_or((0.0, 0.0), |w| w.offset(u, v));
         self.project(u + du, v + dv)
@@ -228,32 +226,31 @@ impl Mapping {
         let version = (size - 17) / 4;
         let positions = alignment_positions(version, size);
         let n = positions.len();
-        let mut offsets = vec![None::<(f64, f64)>; n * n];
-        // From the top-left finder outwards, each search starting where its solved
+        let mut offsets = vec![(0.0, 0.0); n * n];
+        // From the top-left finder outwards (by i + j, so the nodes left of, above and
+        // diagonally before each are solved first), each search starting where those
         // neighbours say it should be: a curve bends gradually.
         let mut order: Vec<(usize, usize)> =
             (0..n).flat_map(|j| (0..n).map(move |i| (i, j))).collect();
         order.sort_by_key(|&(i, j)| (i + j, i));
         for (i, j) in order {
-            let guess = {
-                let neighbours: Vec<(f64, f64)> = [
-                    (i.wrapping_sub(1), j),
-                    (i, j.wrapping_sub(1)),
-                    (i.wrapping_sub(1), j.wrapping_sub(1)),
-                ]
-                .into_iter()
-                .filter(|&(a, b)| a < n && b < n)
-                .filter_map(|(a, b)| offsets[b * n + a])
-                .collect();
-                if neighbours.is_empty() {
-                    (0.0, 0.0)
-                } else {
-                    let k = neighbours.len() as f64;
-                    (
-                        neighbours.iter().map(|o| o.0).sum::<f64>() / k,
-                        neighbours.iter().map(|o| o.1).sum::<f64>() / k,
-                    )
-                }
+            let neighbours: Vec<(f64, f64)> = [
+                (i.wrapping_sub(1), j),
+                (i, j.wrapping_sub(1)),
+                (i.wrapping_sub(1), j.wrapping_sub(1)),
+            ]
+            .into_iter()
+            .filter(|&(a, b)| a < n && b < n)
+            .map(|(a, b)| offsets[b * n + a])
+            .collect();
+            let guess = if neighbours.is_empty() {
+                (0.0, 0.0)
+            } else {
+                let k = neighbours.len() as f64;
+                (
+                    neighbours.iter().map(|o| o.0).sum::<f64>() / k,
+                    neighbours.iter().map(|o| o.1).sum::<f64>() / k,
+                )
             };
             let last = n - 1;
             let pattern = match (i, j) {
@@ -266,21 +263,16 @@ impl Mapping {
                 )),
                 _ => None,
             };
-            let found = pattern.and_then(|p| self.search(image, p, guess));
-            offsets[j * n + i] = Some(found.unwrap_or(guess));
+            offsets[j * n + i] = pattern
+                .and_then(|p| self.search(image, p, guess))
+                .unwrap_or(guess);
         }
         let nodes = positions.iter().map(|&p| p as f64 + 0.5).collect();
         Mapping {
             square: self.square,
             origin: self.origin,
             span: self.span,
-            warp: Some(Warp {
-                nodes,
-                offsets: offsets
-                    .into_iter()
-                    .map(|o| o.unwrap_or((0.0, 0.0)))
-                    .collect(),
-            }),
+            warp: Some(Warp { nodes, offsets }),
         }
     }
 
@@ -309,8 +301,9 @@ impl Mapping {
     }
 }
 
-/// Offsets (module units) measured at a square lattice of nodes, interpolated bilinearly
-/// between them and held constant beyond the outermost.
+/// Offsets (module units) measured at a square lattice of nodes (at least two a side:
+/// [`alignment_positions`] always gives two), interpolated bilinearly between them and held
+/// constant beyond the outermost.
 struct Warp {
     nodes: Vec<f64>,
     offsets: Vec<(f64, f64)>,
@@ -319,8 +312,11 @@ struct Warp {
 impl Warp {
     fn offset(&self, u: f64, v: f64) -> (f64, f64) {
         let n = self.nodes.len();
+        if n < 2 {
+            return (0.0, 0.0);
+        }
         let cell = |t: f64| -> (usize, f64) {
-            if n < 2 || t <= self.nodes[0] {
+            if t <= self.nodes[0] {
                 return (0, 0.0);
             }
             for k in 0..n - 1 {
@@ -331,9 +327,6 @@ impl Warp {
             }
             (n - 2, 1.0)
         };
-        if n < 2 {
-            return self.offsets.first().copied().unwrap_or((0.0, 0.0));
-        }
         let ((i, fx), (j, fy)) = (cell(u), cell(v));
         let at = |a: usize, b: usize| self.offsets[b * n + a];
         let lerp =
@@ -449,38 +442,13 @@ fn thresholds(values: &[f32], size: usize) -> Vec<Vec<bool>> {
     readings
 }
 
-/// Otsu's threshold over values in 0–255.
+/// Otsu's threshold over values in 0–255: values below it are dark.
 fn otsu(values: &[f32]) -> f32 {
-    let mut histogram = [0u32; 256];
+    let mut histogram = [0u64; 256];
     for &v in values {
         histogram[v.clamp(0.0, 255.0) as usize] += 1;
     }
-    let total = values.len() as f64;
-    let sum_all: f64 = histogram
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| i as f64 * f64::from(c))
-        .sum();
-    let (mut weight_below, mut sum_below, mut best, mut threshold) = (0.0, 0.0, -1.0, 128.0);
-    for (i, &count) in histogram.iter().enumerate() {
-        weight_below += f64::from(count);
-        if weight_below == 0.0 {
-            continue;
-        }
-        let weight_above = total - weight_below;
-        if weight_above == 0.0 {
-            break;
-        }
-        sum_below += i as f64 * f64::from(count);
-        let mean_below = sum_below / weight_below;
-        let mean_above = (sum_all - sum_below) / weight_above;
-        let between = weight_below * weight_above * (mean_below - mean_above).powi(2);
-        if between > best {
-            best = between;
-            threshold = i as f64 + 1.0;
-        }
-    }
-    threshold as f32
+    f32::from(binarize::otsu_threshold(&histogram)) + 1.0
 }
 
 #[cfg(test)]

@@ -330,9 +330,9 @@ fn frames_without_codes_and_odd_sizes_give_nothing() {
 
 #[test]
 fn codes_cropped_without_their_quiet_zone() {
-    // The 4-module quiet zone cut away, and one module more of white on two sides.
+    // The 40-pixel margin and the 4-module quiet zone cut away: dark modules touch the edge.
     let read = rate(|image, _| {
-        let cut = 4 * 4;
+        let cut = 40 + 4 * 4;
         image.remap(image.w - 2 * cut, image.h - 2 * cut, |x, y| {
             (x + cut as f32, y + cut as f32)
         })
@@ -405,8 +405,8 @@ fn the_live_scanner_keeps_to_its_budget_and_tries_every_pass_in_turn() {
         assert!(scanner.scan(&frame, clock(), 0.0).is_empty());
     }
     // With time, the rotation reaches the inverted pass within a few frames.
-    let frames = (1..=6)
-        .find(|_| !scanner.scan(&frame, clock(), 50.0).is_empty())
-        .expect("read within six frames");
-    assert!(frames <= 6);
+    assert!(
+        (1..=6).any(|_| !scanner.scan(&frame, clock(), 50.0).is_empty()),
+        "not read within six frames"
+    );
 }
