@@ -1,4 +1,4 @@
-//! What a build of the app trusts.
+//! What a build of the app trusts and talks to.
 
 use tracecode_core::PublicKey;
 
@@ -8,6 +8,11 @@ pub const DEMO_ROOT_KEY: &str = "IBLLkMpg6OXY2vZuInLSIz4EhtVX6MZhQe2JIBd9frc";
 
 /// Root keys pinned at build time: `TRACECODE_ROOT_KEYS`, comma-separated base64url.
 const BUILD_ROOT_KEYS: Option<&str> = option_env!("TRACECODE_ROOT_KEYS");
+
+/// The registry's base URL, set at build time (`TRACECODE_REGISTRY_URL`, e.g.
+/// `https://registry.brand.cn`); unset, the registry is the page's own origin (the registry
+/// serving the app, or static provenance files beside it).
+const BUILD_REGISTRY_URL: Option<&str> = option_env!("TRACECODE_REGISTRY_URL");
 
 /// The root keys this build trusts, and whether they are the demo's.
 #[derive(Debug, Clone)]
@@ -33,4 +38,11 @@ pub fn pinned_roots() -> Result<PinnedRoots, String> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(PinnedRoots { keys, is_demo })
+}
+
+/// Where API paths (`/v1/…`) are joined on: empty for the page's own origin.
+pub fn registry_base() -> &'static str {
+    BUILD_REGISTRY_URL
+        .map(|url| url.trim().trim_end_matches('/'))
+        .unwrap_or("")
 }

@@ -1,14 +1,21 @@
-//! tracecode's verification page: type or open a code, verify it offline against the pinned
-//! trust list. Pure verification lives in `tracecode-core`; this crate only wires it to the page.
+//! tracecode's verification page: scan, type or open a code, verify it offline against the
+//! pinned trust list, then show what the registry knows. Pure verification lives in
+//! `tracecode-core` and decoding in `tracecode-scan`; this crate wires them to the page.
 
 pub mod config;
+pub mod distributor;
+pub mod i18n;
+pub mod online;
 pub mod scanner;
+pub mod storage;
 pub mod verdict_view;
 
 use leptos::prelude::*;
-use time::OffsetDateTime;
-use tracecode_core::{SignedTrustList, TrustList};
+use time::{OffsetDateTime, UtcOffset};
+use tracecode_core::{RegionCode, SignedTrustList, TrustList};
 
+use crate::distributor::{Mode, RegionSetting, ScanEntry, ScanList};
+use crate::i18n::{provide_i18n, province, use_texts, Texts};
 use crate::scanner::CameraScanner;
 use crate::verdict_view::VerdictView;
 
@@ -21,25 +28,45 @@ pub fn device_now() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-async fn load_trust_list() -> Result<TrustList, String> {
-    let roots = config::pinned_roots()?;
+/// A time in the device's time zone, to the minute (`2026-11-22 16:00`).
+pub fn local_time(at: OffsetDateTime) -> String {
+    let offset_minutes = -js_sys::Date::new_0().get_timezone_offset() as i32;
+    let local = UtcOffset::from_whole_seconds(offset_minutes * 60)
+        .map_or(at, |offset| at.to_offset(offset));
+    format!("{} {:02}:{:02}", local.date(), local.hour(), local.minute())
+}
+
+/// A region for people: its province in the page's language, and the code.
+pub fn region_name(t: &Texts, region: RegionCode) -> String {
+    format!("{} ({region})", province(t, region))
+}
+
+/// Why the trust list could not be used; the words depend on the language.
+#[derive(Debug, Clone)]
+enum TrustListError {
+    Unavailable(String),
+    Refused(String),
+}
+
+async fn load_trust_list() -> Result<TrustList, TrustListError> {
+    let roots = config::pinned_roots().map_err(TrustListError::Refused)?;
     let response = gloo_net::http::Request::get(TRUST_LIST_PATH)
         .send()
         .await
-        .map_err(|e| format!("could not fetch the trust list: {e}"))?;
+        .map_err(|e| TrustListError::Unavailable(e.to_string()))?;
     if !response.ok() {
-        return Err(format!(
-            "could not fetch the trust list: HTTP {}",
+        return Err(TrustListError::Unavailable(format!(
+            "HTTP {}",
             response.status()
-        ));
+        )));
     }
     let text = response
         .text()
         .await
-        .map_err(|e| format!("could not read the trust list: {e}"))?;
+        .map_err(|e| TrustListError::Unavailable(e.to_string()))?;
     SignedTrustList::from_json(&text)
         .and_then(|signed| signed.verify(&roots.keys))
-        .map_err(|e| format!("the trust list was refused: {e}"))
+        .map_err(|e| TrustListError::Refused(e.to_string()))
 }
 
 /// When the page was opened from a native camera, its own URL is the code.
@@ -56,47 +83,117 @@ fn code_in_page_url() -> Option<String> {
 /// The page.
 #[component]
 pub fn App() -> impl IntoView {
+    let i18n = provide_i18n();
+    let t = use_texts();
     let trust = LocalResource::new(load_trust_list);
     let (code_text, set_code_text) = signal(code_in_page_url().unwrap_or_default());
     let is_demo = config::pinned_roots().map(|r| r.is_demo).unwrap_or(false);
+    let mode = RwSignal::new(Mode::stored());
+    let my_region = RwSignal::new(distributor::stored_region());
+    let entries = RwSignal::new(Vec::<ScanEntry>::new());
+    let distributing = Signal::derive(move || mode.get() == Mode::Distributor);
+    // Scans happen where the distributor is; a shopper's location is never sent.
+    let scan_region = Signal::derive(move || {
+        if distributing.get() {
+            my_region.get()
+        } else {
+            None
+        }
+    });
+
+    let on_code = move |text: String| {
+        if distributing.get_untracked() {
+            trust.with_untracked(|loaded| {
+                if let Some(Ok(trust)) = loaded {
+                    let entry =
+                        ScanEntry::new(&text, trust, my_region.get_untracked(), device_now());
+                    entries.update(|list| list.push(entry));
+                }
+            });
+        }
+        set_code_text.set(text);
+    };
+    let set_mode = move |next: Mode| {
+        next.store();
+        mode.set(next);
+    };
 
     view! {
         <main class="page">
             <header>
-                <h1>"tracecode"</h1>
-                <p class="tagline">"Check that a product code was issued by its brand."</p>
+                <div class="title-row">
+                    <h1>"tracecode"</h1>
+                    <button
+                        type="button"
+                        class="language"
+                        lang=move || i18n.lang.get().other().texts().lang_tag
+                        aria-label=move || t.get().switch_language
+                        on:click=move |_| i18n.set(i18n.lang.get_untracked().other())
+                    >
+                        {move || t.get().switch_to}
+                    </button>
+                </div>
+                <p class="tagline">{move || t.get().tagline}</p>
             </header>
             <Show when=move || is_demo>
-                <p class="demo-banner" role="note">
-                    "Demo build: this page trusts the published demo root key. Never use it for real products."
-                </p>
+                <p class="demo-banner" role="note">{move || t.get().demo_banner}</p>
             </Show>
-            <CameraScanner on_code=set_code_text />
-            <label for="code-input">"Code (the text of the QR code)"</label>
-            <textarea
-                id="code-input"
-                rows="4"
-                spellcheck="false"
-                autocomplete="off"
-                placeholder="https://…/01/…/21/…?s=…"
-                prop:value=code_text
-                on:input=move |ev| set_code_text.set(event_target_value(&ev))
-            ></textarea>
-            <Suspense fallback=|| view! { <p class="status">"Loading the trust list…"</p> }>
+            <Suspense fallback=move || view! { <p class="status">{move || t.get().loading_trust_list}</p> }>
                 {move || {
                     trust
                         .get()
                         .map(|loaded| match loaded {
                             Ok(trust) => {
-                                view! { <VerdictView trust=trust code_text=code_text /> }.into_any()
-                            }
-                            Err(message) => {
-                                view! { <p class="status error" role="alert">{message}</p> }
+                                view! {
+                                    <VerdictView trust=trust code_text=code_text scan_region=scan_region />
+                                }
                                     .into_any()
+                            }
+                            Err(error) => {
+                                let message = move || {
+                                    let t = t.get();
+                                    match &error {
+                                        TrustListError::Unavailable(e) => (t.trust_list_unavailable)(e),
+                                        TrustListError::Refused(e) => (t.trust_list_refused)(e),
+                                    }
+                                };
+                                view! { <p class="status error" role="alert">{message}</p> }.into_any()
                             }
                         })
                 }}
             </Suspense>
+            <fieldset class="modes">
+                <legend>{move || t.get().mode_legend}</legend>
+                <label>
+                    <input type="radio" name="mode" value="consumer"
+                        prop:checked=move || mode.get() == Mode::Consumer
+                        on:change=move |_| set_mode(Mode::Consumer) />
+                    {move || t.get().mode_consumer}
+                </label>
+                <label>
+                    <input type="radio" name="mode" value="distributor"
+                        prop:checked=move || mode.get() == Mode::Distributor
+                        on:change=move |_| set_mode(Mode::Distributor) />
+                    {move || t.get().mode_distributor}
+                </label>
+            </fieldset>
+            <Show when=move || distributing.get()>
+                <RegionSetting region=my_region />
+            </Show>
+            <CameraScanner on_code=on_code continuous=distributing />
+            <label for="code-input">{move || t.get().code_label}</label>
+            <textarea
+                id="code-input"
+                rows="4"
+                spellcheck="false"
+                autocomplete="off"
+                placeholder=move || t.get().code_placeholder
+                prop:value=code_text
+                on:input=move |ev| set_code_text.set(event_target_value(&ev))
+            ></textarea>
+            <Show when=move || distributing.get()>
+                <ScanList entries=entries />
+            </Show>
         </main>
     }
 }

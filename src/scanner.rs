@@ -14,6 +14,8 @@ use web_sys::{
     MediaStreamConstraints,
 };
 
+use crate::i18n::{use_texts, Texts};
+
 /// Longest side of the frames handed to the scanner: enough for a label at arm's length.
 const FRAME_SIDE: u32 = 1280;
 
@@ -21,21 +23,21 @@ const FRAME_SIDE: u32 = 1280;
 /// with time left for the browser.
 const BUDGET_MS: f64 = 8.0;
 
+/// In continuous mode, the same code read again within this many milliseconds is the same
+/// look at the same label, not a new scan.
+const REPEAT_MS: f64 = 3000.0;
+
 /// Why the camera could not start, in words for the person holding the phone.
-fn camera_error(error: &JsValue) -> String {
+fn camera_error(t: &Texts, error: &JsValue) -> String {
     let name = error
         .dyn_ref::<web_sys::DomException>()
         .map(|e| e.name())
         .unwrap_or_default();
     match name.as_str() {
-        "NotAllowedError" | "SecurityError" => "Camera permission was refused. Allow the camera \
-             for this site in the browser's settings, or type the code below."
-            .to_owned(),
-        "NotFoundError" | "OverconstrainedError" => {
-            "No camera was found. Type the code below instead.".to_owned()
-        }
-        "NotReadableError" => "The camera is in use by another app.".to_owned(),
-        _ => format!("The camera could not start ({name})."),
+        "NotAllowedError" | "SecurityError" => t.camera_refused.to_owned(),
+        "NotFoundError" | "OverconstrainedError" => t.camera_missing.to_owned(),
+        "NotReadableError" => t.camera_busy.to_owned(),
+        _ => (t.camera_failed)(&name),
     }
 }
 
@@ -106,10 +108,15 @@ impl Grabber {
     }
 }
 
-/// A viewfinder that reads codes from the camera and hands the first one to `on_code`. The
-/// camera is off until asked for, and off again once a code is read or the view goes.
+/// A viewfinder that reads codes from the camera and hands them to `on_code`: the first one
+/// (the camera then stops), or in `continuous` mode every new one until stopped. The camera is
+/// off until asked for, and off again when the view goes.
 #[component]
-pub fn CameraScanner(on_code: WriteSignal<String>) -> impl IntoView {
+pub fn CameraScanner(
+    #[prop(into)] on_code: Callback<String>,
+    #[prop(optional, into)] continuous: Signal<bool>,
+) -> impl IntoView {
+    let t = use_texts();
     let video_ref = NodeRef::<leptos::html::Video>::new();
     let (error, set_error) = signal(None::<String>);
     let (running, set_running) = signal(false);
@@ -132,7 +139,7 @@ pub fn CameraScanner(on_code: WriteSignal<String>) -> impl IntoView {
             let opened = match open_camera().await {
                 Ok(s) => s,
                 Err(e) => {
-                    set_error.set(Some(camera_error(&e)));
+                    set_error.set(Some(camera_error(t.get_untracked(), &e)));
                     return;
                 }
             };
@@ -146,33 +153,35 @@ pub fn CameraScanner(on_code: WriteSignal<String>) -> impl IntoView {
             set_running.set(true);
             let Some(grabber) = Grabber::new() else {
                 stop_camera();
-                set_error.set(Some("This browser cannot read camera frames.".to_owned()));
+                set_error.set(Some(t.get_untracked().camera_frames_unsupported.to_owned()));
                 return;
             };
-            let scanner = Rc::new(RefCell::new(LiveScanner::new()));
-            scan_loop(
+            let session = Session {
                 video,
-                Rc::new(grabber),
-                scanner,
-                on_code,
-                running,
-                stop_camera,
-            );
+                grabber,
+                scanner: RefCell::new(LiveScanner::new()),
+                last: RefCell::new(None),
+            };
+            scan_loop(Rc::new(session), on_code, continuous, running, stop_camera);
         });
     };
 
     view! {
-        <section class="scanner" aria-label="Camera scanner">
+        <section class="scanner" aria-label=move || t.get().scanner_label>
             <div class="viewfinder" class:active=running>
                 <video node_ref=video_ref playsinline=true muted=true aria-hidden="true"></video>
+                <Show when=move || running.get()>
+                    <div class="aim" aria-hidden="true"></div>
+                    <p class="aim-hint">{move || t.get().viewfinder_hint}</p>
+                </Show>
             </div>
             <Show
                 when=move || running.get()
                 fallback=move || view! {
-                    <button type="button" on:click=start>"Scan with the camera"</button>
+                    <button type="button" class="start-camera" on:click=start>{move || t.get().start_camera}</button>
                 }
             >
-                <button type="button" on:click=move |_| stop_camera()>"Stop the camera"</button>
+                <button type="button" class="stop-camera" on:click=move |_| stop_camera()>{move || t.get().stop_camera}</button>
             </Show>
             <Show when=move || error.get().is_some()>
                 <p class="status error" role="alert">{move || error.get()}</p>
@@ -181,12 +190,20 @@ pub fn CameraScanner(on_code: WriteSignal<String>) -> impl IntoView {
     }
 }
 
+/// One camera session: the video, the canvas its frames go through, the scanner (which
+/// remembers where the code was) and the last code read, with when.
+struct Session {
+    video: HtmlVideoElement,
+    grabber: Grabber,
+    scanner: RefCell<LiveScanner>,
+    last: RefCell<Option<(String, f64)>>,
+}
+
 /// One scan per animation frame while the camera runs.
 fn scan_loop(
-    video: HtmlVideoElement,
-    grabber: Rc<Grabber>,
-    scanner: Rc<RefCell<LiveScanner>>,
-    on_code: WriteSignal<String>,
+    session: Rc<Session>,
+    on_code: Callback<String>,
+    continuous: Signal<bool>,
     running: ReadSignal<bool>,
     stop_camera: impl Fn() + Copy + 'static,
 ) {
@@ -194,19 +211,31 @@ fn scan_loop(
         if !running.get_untracked() {
             return;
         }
-        if let Some((pixels, w, h)) = grabber.grab(&video) {
+        if let Some((pixels, w, h)) = session.grabber.grab(&session.video) {
             let (w, h) = (w as usize, h as usize);
             if let Ok(frame) = Frame::rgba(&pixels, w, h, w * 4) {
                 let performance = window().performance();
                 let clock = || performance.as_ref().map_or(0.0, |p| p.now());
-                let found = scanner.borrow_mut().scan(&frame, clock, BUDGET_MS);
+                let found = session.scanner.borrow_mut().scan(&frame, clock, BUDGET_MS);
                 if let Some(text) = found.into_iter().find_map(|d| d.text) {
-                    stop_camera();
-                    on_code.set(text);
-                    return;
+                    if !continuous.get_untracked() {
+                        stop_camera();
+                        on_code.run(text);
+                        return;
+                    }
+                    let now = clock();
+                    let mut last = session.last.borrow_mut();
+                    let repeat = last
+                        .as_ref()
+                        .is_some_and(|(seen, at)| *seen == text && now - at < REPEAT_MS);
+                    *last = Some((text.clone(), now));
+                    drop(last);
+                    if !repeat {
+                        on_code.run(text);
+                    }
                 }
             }
         }
-        scan_loop(video, grabber, scanner, on_code, running, stop_camera);
+        scan_loop(session, on_code, continuous, running, stop_camera);
     });
 }

@@ -1,54 +1,84 @@
-//! Shows the verdict for the text in the code field.
+//! The verdict for the text in the code field: the offline card at once, then the online half
+//! (scan history, flags, provenance) when the registry answers.
 
 use leptos::prelude::*;
+use tracecode_core::assess::{region_flag, CloneSignal, Flag};
 use tracecode_core::code::NotOurCode;
 use tracecode_core::verify::TrustListAge;
-use tracecode_core::{verdict_of, verify_text, Rejection, TrustList, Verdict, VerifiedCode};
+use tracecode_core::{
+    verdict_of, verify_text, RegionCode, Rejection, TrustList, Verdict, VerifiedCode,
+};
+
+use crate::i18n::{use_texts, Texts};
+use crate::online::{self, Online, OnlineError, Timeline};
+use crate::{local_time, region_name};
 
 /// Symbol, headline and CSS class of a verdict: the symbol and words carry the meaning, the
 /// colour only repeats it.
-fn presentation(verdict: Verdict) -> (&'static str, &'static str, &'static str) {
+pub fn presentation(t: &Texts, verdict: Verdict) -> (&'static str, &'static str, &'static str) {
     match verdict {
-        Verdict::Genuine => ("✔", "Genuine: issued by the brand", "good"),
-        Verdict::Tampered => (
-            "✖",
-            "Code invalid: its data was altered. Beware of fakes.",
-            "bad",
-        ),
-        Verdict::UnknownIssuer => (
-            "✖",
-            "Code invalid: not issued by a trusted brand key. Beware of fakes.",
-            "bad",
-        ),
-        Verdict::Revoked => ("⚠", "Revoked: do not trust this unit.", "bad"),
-        Verdict::OutsideKeyWindow => (
-            "✖",
-            "Code invalid: the key was not valid on its production day.",
-            "bad",
-        ),
-        Verdict::NotOurCode => ("ℹ", "Not a tracecode product code.", "neutral"),
-        Verdict::Malformed => ("✖", "Damaged or altered code: it cannot be read.", "bad"),
+        Verdict::Genuine => ("✔", t.verdict_genuine, "good"),
+        Verdict::Tampered => ("✖", t.verdict_tampered, "bad"),
+        Verdict::UnknownIssuer => ("✖", t.verdict_unknown_issuer, "bad"),
+        Verdict::Revoked => ("⚠", t.verdict_revoked, "bad"),
+        Verdict::OutsideKeyWindow => ("✖", t.verdict_outside_window, "bad"),
+        Verdict::NotOurCode => ("ℹ", t.verdict_not_our_code, "neutral"),
+        Verdict::Malformed => ("✖", t.verdict_malformed, "bad"),
     }
 }
 
-/// The verdict card.
+/// The verdict card. `scan_region` is where scans happen (the distributor's region), sent to
+/// the registry and checked against the signed sales region offline.
 #[component]
-pub fn VerdictView(trust: TrustList, code_text: ReadSignal<String>) -> impl IntoView {
+pub fn VerdictView(
+    trust: TrustList,
+    #[prop(into)] code_text: Signal<String>,
+    #[prop(into)] scan_region: Signal<Option<RegionCode>>,
+) -> impl IntoView {
+    let t = use_texts();
     let outcome = Memo::new(move |_| {
         let text = code_text.get();
         let text = text.trim();
         (!text.is_empty()).then(|| verify_text(text, &trust, crate::device_now()))
     });
+    let genuine = Memo::new(move |_| outcome.get().and_then(Result::ok));
+    // Keyed on the verified code alone: switching language or region redraws, never re-counts.
+    let online = LocalResource::new(move || {
+        let code = genuine.get();
+        let region = scan_region.get_untracked();
+        async move {
+            match code {
+                Some(code) => Some(online::look_up(&code, region).await),
+                None => None,
+            }
+        }
+    });
+
     move || {
+        let t = t.get();
         outcome.get().map(|outcome| {
-            let (symbol, headline, class) = presentation(verdict_of(&outcome));
+            let verdict = verdict_of(&outcome);
+            let (symbol, headline, class) = presentation(t, verdict);
             let details = match &outcome {
-                Ok(verified) => fields(verified).into_any(),
-                Err(rejection) => explanation(rejection).into_any(),
+                Ok(verified) => view! {
+                    {fields(t, verified)}
+                    {region_check(t, verified, scan_region.get())}
+                    {online_part(t, online.get().flatten())}
+                }
+                .into_any(),
+                Err(rejection) => explanation(t, rejection).into_any(),
             };
             view! {
-                <section class=format!("verdict {class}") aria-live="polite" data-verdict=format!("{:?}", verdict_of(&outcome))>
-                    <h2><span class="symbol" aria-hidden="true">{symbol}</span>" "{headline}</h2>
+                <section
+                    class=format!("verdict {class}")
+                    aria-live="polite"
+                    data-verdict=format!("{verdict:?}")
+                >
+                    <h2>
+                        <span class="symbol" aria-hidden="true">{symbol}</span>
+                        " "
+                        {headline}
+                    </h2>
                     {details}
                 </section>
             }
@@ -56,46 +86,233 @@ pub fn VerdictView(trust: TrustList, code_text: ReadSignal<String>) -> impl Into
     }
 }
 
-fn fields(verified: &VerifiedCode) -> impl IntoView {
+fn fields(t: &'static Texts, verified: &VerifiedCode) -> impl IntoView {
     let data = &verified.code().data;
     let lot = data
         .lot
         .as_ref()
         .map_or("—".to_owned(), ToString::to_string);
-    let region = format!("{} ({})", data.region, data.region.province_name_en());
     let age = match verified.trust_list_age() {
         TrustListAge::Current => None,
-        TrustListAge::Expired { since } => Some(format!(
-            "The trust list expired on {}: recent revocations may be missing. Connect to update it.",
-            since.date()
-        )),
-        TrustListAge::FromTheFuture { .. } => Some(
-            "The trust list is newer than this device's clock: check the date and time settings."
-                .to_owned(),
-        ),
+        TrustListAge::Expired { since } => Some((t.trust_list_expired)(&since.date().to_string())),
+        TrustListAge::FromTheFuture { .. } => Some(t.trust_list_from_future.to_owned()),
     };
     view! {
         <dl class="fields">
-            <dt>"Brand"</dt><dd>{verified.brand().to_owned()}</dd>
-            <dt>"GTIN"</dt><dd>{data.gtin.to_string()}</dd>
-            <dt>"Lot"</dt><dd>{lot}</dd>
-            <dt>"Serial"</dt><dd>{data.serial.to_string()}</dd>
-            <dt>"Production day"</dt><dd>{data.day.to_string()}</dd>
-            <dt>"Sales region"</dt><dd>{region}</dd>
-            <dt>"Trust list"</dt><dd>{format!("version {}", verified.trust_list_version())}</dd>
+            <dt>{t.field_brand}</dt><dd>{verified.brand().to_owned()}</dd>
+            <dt>{t.field_gtin}</dt><dd>{data.gtin.to_string()}</dd>
+            <dt>{t.field_lot}</dt><dd>{lot}</dd>
+            <dt>{t.field_serial}</dt><dd>{data.serial.to_string()}</dd>
+            <dt>{t.field_day}</dt><dd>{data.day.to_string()}</dd>
+            <dt>{t.field_region}</dt><dd>{region_name(t, data.region)}</dd>
+            <dt>{t.field_trust_list}</dt><dd>{(t.trust_list_version)(verified.trust_list_version())}</dd>
         </dl>
         {age.map(|message| view! { <p class="warning" role="alert">"⚠ "{message}</p> })}
     }
 }
 
-fn explanation(rejection: &Rejection) -> impl IntoView {
-    let text = match rejection {
-        Rejection::NotOurCode(NotOurCode::WebLink | NotOurCode::OtherScheme) => {
-            "This is a link, not a product code. Open it only if you trust where it came from."
-                .to_owned()
+/// Anti-diversion, offline: the sales region is signed, so this needs no network.
+fn region_check(
+    t: &'static Texts,
+    verified: &VerifiedCode,
+    scan_region: Option<RegionCode>,
+) -> Option<impl IntoView> {
+    let mine = scan_region?;
+    let signed = verified.code().data.region;
+    Some(match region_flag(verified, Some(mine)) {
+        Some(_) => view! {
+            <p class="region mismatch" role="alert" data-region="mismatch">
+                "⚠ "{(t.region_mismatch)(&region_name(t, signed), &region_name(t, mine))}
+            </p>
         }
-        Rejection::NotOurCode(_) => "This text is not a product code.".to_owned(),
-        other => other.to_string(),
+        .into_any(),
+        None => view! {
+            <p class="region match" data-region="match">
+                "✔ "{(t.region_match)(&region_name(t, signed))}
+            </p>
+        }
+        .into_any(),
+    })
+}
+
+fn explanation(t: &'static Texts, rejection: &Rejection) -> impl IntoView {
+    let (lead, detail) = match rejection {
+        Rejection::NotOurCode(NotOurCode::WebLink | NotOurCode::OtherScheme) => {
+            (Some(t.link_not_code.to_owned()), None)
+        }
+        Rejection::NotOurCode(_) => (Some(t.text_not_code.to_owned()), None),
+        Rejection::Revoked { revocation, .. } => (
+            Some((t.revoked_because)(revocation.reason())),
+            Some(rejection.to_string()),
+        ),
+        other => (None, Some(other.to_string())),
     };
-    view! { <p class="reason">{text}</p> }
+    view! {
+        {lead.map(|text| view! { <p class="reason">{text}</p> })}
+        {detail.map(|text| view! { <p class="detail"><span>{t.technical_detail}": "</span>{text}</p> })}
+    }
+}
+
+/// Scan history, flags and provenance, or why they are missing.
+fn online_part(t: &'static Texts, online: Option<Online>) -> AnyView {
+    let Some(online) = online else {
+        return view! { <p class="status" role="status">{t.online_checking}</p> }.into_any();
+    };
+    let skew = online
+        .clock_skew_minutes
+        .map(|m| view! { <p class="warning" role="alert">"⚠ "{(t.clock_skew)(m)}</p> });
+    let scan = match online.scan {
+        Ok(report) => {
+            let answer = if report.first_query {
+                view! { <p class="answer first" data-answer="first">"✔ "{t.first_query}</p> }
+                    .into_any()
+            } else {
+                let place = report
+                    .first_region
+                    .map_or(t.unknown_place.to_owned(), |r| region_name(t, r));
+                let text =
+                    (t.queried_before)(report.count, &local_time(report.first_scan_at), &place);
+                view! { <p class="answer repeat" data-answer="repeat">"⚠ "{text}</p> }.into_any()
+            };
+            let flags = report
+                .flags
+                .iter()
+                .filter_map(|f| flag_view(t, f))
+                .collect_view();
+            view! { {answer}<div class="flags">{flags}</div> }.into_any()
+        }
+        Err(OnlineError::Unreachable) => {
+            view! { <p class="status offline" role="status" data-online="unreachable">"ℹ "{t.online_unreachable}</p> }
+                .into_any()
+        }
+        Err(OnlineError::Refused(message)) => {
+            view! { <p class="status error" role="alert">{(t.online_failed)(&message)}</p> }
+                .into_any()
+        }
+    };
+    let timeline = match online.timeline {
+        Ok(Some(timeline)) => timeline_view(t, timeline).into_any(),
+        Ok(None) => view! { <p class="timeline-empty">{t.timeline_empty}</p> }.into_any(),
+        // Unreachable is said once, above.
+        Err(OnlineError::Unreachable) => ().into_any(),
+        Err(OnlineError::Refused(message)) => {
+            view! { <p class="status error">{(t.online_failed)(&message)}</p> }.into_any()
+        }
+    };
+    view! { {skew}{scan}{timeline} }.into_any()
+}
+
+fn flag_view(t: &'static Texts, flag: &Flag) -> Option<AnyView> {
+    Some(match flag {
+        Flag::SuspectedClone { signals } => {
+            let why = signals
+                .iter()
+                .map(|s| match s {
+                    CloneSignal::DistantRegions { regions } => {
+                        (t.flag_clone_regions)(regions.len())
+                    }
+                    CloneSignal::ManyDevices { devices } => (t.flag_clone_devices)(*devices),
+                })
+                .map(|line| view! { <li>{line}</li> })
+                .collect_view();
+            view! {
+                <div class="flag bad" role="alert" data-flag="SuspectedClone">
+                    <strong>"⚠ "{t.flag_clone}</strong>
+                    <ul>{why}</ul>
+                </div>
+            }
+            .into_any()
+        }
+        // The registry only knows the region the app sent, and the app has already shown the
+        // same check from the signed region, offline.
+        Flag::RegionMismatch { .. } => return None,
+        Flag::Recalled { notice } => {
+            let link = notice
+                .notice_url
+                .as_deref()
+                .and_then(online::safe_link)
+                .map(|url| {
+                    view! { <a href=url.to_owned() rel="noopener noreferrer" target="_blank">{t.recall_notice}</a> }
+                });
+            view! {
+                <div class="flag recall" role="alert" data-flag="Recalled">
+                    <strong>"⚠ "{t.flag_recalled}</strong>
+                    <p>{notice.notice.clone()}</p>
+                    {link}
+                </div>
+            }
+            .into_any()
+        }
+        Flag::NotRegistered => view! {
+            <div class="flag bad" role="alert" data-flag="NotRegistered">"⚠ "{t.flag_not_registered}</div>
+        }
+        .into_any(),
+        // Shown as the offline status instead.
+        Flag::RegistryUnreachable => return None,
+    })
+}
+
+/// The provenance timeline, oldest first. Every value from the registry is third-party text,
+/// rendered as text; links only when they are web addresses.
+fn timeline_view(t: &'static Texts, timeline: Timeline) -> impl IntoView {
+    let certificates = timeline.certificates;
+    let events = timeline
+        .events
+        .into_iter()
+        .map(|event| {
+            let step = event.biz_step.as_deref().unwrap_or_default();
+            let title = (t.biz_step)(step).map(str::to_owned).unwrap_or_else(|| {
+                if event.event_type == "TransformationEvent" {
+                    t.event_made_from.to_owned()
+                } else if step.is_empty() {
+                    event.event_type.clone()
+                } else {
+                    step.to_owned()
+                }
+            });
+            let relation = match event.relation.as_str() {
+                "container" => Some(t.relation_container),
+                "lot" => Some(t.relation_lot),
+                "upstream" => Some(t.relation_upstream),
+                _ => None,
+            };
+            let place = event.biz_location.or(event.read_point);
+            let links = certificates
+                .iter()
+                .filter(|c| c.event_id == event.event_id)
+                .map(|c| match online::safe_link(&c.url) {
+                    Some(url) => view! {
+                        <a class="certificate" href=url.to_owned() rel="noopener noreferrer" target="_blank">{t.certificate}</a>
+                    }
+                    .into_any(),
+                    None => view! { <span class="certificate">{c.url.clone()}</span> }.into_any(),
+                })
+                .collect_view();
+            view! {
+                <li data-step=step.to_owned()>
+                    <time datetime=event.event_time.to_string()>{local_time(event.event_time)}</time>
+                    <strong>{title}</strong>
+                    {relation.map(|r| view! { <span class="relation">" · "{r}</span> })}
+                    {place.map(|p| view! { <span class="place">{p}</span> })}
+                    {event.disposition.map(|d| view! { <span class="disposition">{d}</span> })}
+                    {links}
+                </li>
+            }
+        })
+        .collect_view();
+    let upstream = (!timeline.upstream.is_empty()).then(|| {
+        let lots = timeline
+            .upstream
+            .into_iter()
+            .map(|l| view! { <li>{l.subject}</li> })
+            .collect_view();
+        view! { <h4>{t.timeline_raw_materials}</h4><ul class="upstream">{lots}</ul> }
+    });
+    view! {
+        <section class="timeline" aria-label=t.timeline_heading>
+            <h3>{t.timeline_heading}</h3>
+            <ol>{events}</ol>
+            {upstream}
+        </section>
+    }
 }

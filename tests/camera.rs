@@ -19,7 +19,9 @@ async fn sleep(ms: i32) {
 #[wasm_bindgen_test]
 async fn the_camera_scanner_reads_the_code_it_is_shown() {
     let (code, set_code) = signal(String::new());
-    leptos::mount::mount_to_body(move || view! { <CameraScanner on_code=set_code /> });
+    leptos::mount::mount_to_body(
+        move || view! { <CameraScanner on_code=move |text| set_code.set(text) /> },
+    );
     let button: web_sys::HtmlElement = document()
         .query_selector(".scanner button")
         .ok()

@@ -1,5 +1,6 @@
 //! The web app's browser tests: Debian's Chromium and its WebDriver (installed with apt when
-//! missing), a fake camera playing a generated video of a code, and wasm-bindgen-test's runner.
+//! missing), a fake camera playing a generated video of a code, wasm-bindgen-test's runner for
+//! components, and the end-to-end tests of `crates/tracecode-e2e` for the built app.
 
 use std::path::Path;
 use std::process::Command;
@@ -40,9 +41,9 @@ pub(crate) fn run_tests() -> Result<()> {
             "--quiet",
             "--locked",
             "--package",
-            "tracecode-scan",
-            "--example",
-            "y4m",
+            "tracecode-e2e",
+            "--bin",
+            "fake-camera-video",
             "--",
             CAMERA_CODE,
             &video.to_string_lossy(),
@@ -87,4 +88,32 @@ pub(crate) fn run_tests() -> Result<()> {
             .env("CHROMEDRIVER", CHROMEDRIVER),
     )
     .context("step \"browser tests\" failed")
+}
+
+/// Runs the end-to-end tests against the app in `dist/` (build it first).
+pub(crate) fn run_end_to_end() -> Result<()> {
+    ensure_chromium()?;
+    println!("\n==> end-to-end tests: cargo test --package tracecode-e2e --test web");
+    shell::run_with(
+        Command::new("cargo")
+            .args([
+                "test",
+                "--package",
+                "tracecode-e2e",
+                "--test",
+                "web",
+                "--locked",
+            ])
+            .env("TRACECODE_E2E", "1")
+            .env("CHROMEDRIVER", CHROMEDRIVER)
+            .env("CHROMIUM", CHROMIUM),
+    )
+    .context("step \"end-to-end tests\" failed")?;
+    println!(
+        "screenshots: {}",
+        shell::workspace_root()
+            .join("target/e2e/screenshots")
+            .display()
+    );
+    Ok(())
 }

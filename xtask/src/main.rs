@@ -19,8 +19,10 @@ use anyhow::{bail, Result};
 const USAGE: &str = "usage: cargo xtask <demo | test | bench <area> | setup | with-postgres <command…>>
   demo          install, build and serve the web app locally; prints its URL and sample codes
   test          install what is missing, then fmt, clippy, all tests, wasm32 build, the web
-                app's browser tests (headless Chromium, fake camera), trunk build
-  test browser  the browser tests alone
+                app's browser tests (headless Chromium, fake camera), trunk build, and the
+                end-to-end tests (the built app on a real registry, in Chromium)
+  test browser  the wasm-bindgen browser tests alone
+  test e2e      build the app and run the end-to-end tests alone (screenshots in target/e2e)
   bench core    Criterion benchmarks of parse, verify and sign; prints `core-* ns/code` lines
   bench issue   issuing rates (URLs, SVG), the signing limit and peak memory
   bench registry
@@ -52,6 +54,11 @@ fn run(args: &[&str]) -> Result<()> {
         ["demo", rest @ ..] => demo::run(rest),
         ["test"] => test(),
         ["test", "browser"] => browser::run_tests(),
+        ["test", "e2e"] => {
+            setup::ensure_web_tools()?;
+            shell::step("web app release build", "trunk", &["build", "--release"])?;
+            browser::run_end_to_end()
+        }
         ["bench", area, rest @ ..] => bench::run(area, rest),
         ["setup"] => setup::ensure_web_tools(),
         ["with-postgres", program, args @ ..] => with_postgres(program, args),
@@ -131,6 +138,7 @@ fn test() -> Result<()> {
     )?;
     browser::run_tests()?;
     shell::step("web app release build", "trunk", &["build", "--release"])?;
+    browser::run_end_to_end()?;
     println!("xtask test: all checks passed");
     Ok(())
 }

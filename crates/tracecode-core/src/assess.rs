@@ -57,6 +57,9 @@ pub struct RecallNotice {
     pub lot: Option<Lot>,
     /// What people should do, in the brand's words.
     pub notice: String,
+    /// The published recall notice, if there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_url: Option<String>,
     /// When the recall was issued.
     #[serde(with = "time::serde::rfc3339")]
     pub issued_at: OffsetDateTime,

@@ -113,6 +113,15 @@ pub enum Revocation {
     },
 }
 
+impl Revocation {
+    /// Why, as the issuer wrote it for people.
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::Key { reason, .. } | Self::Serial { reason } | Self::Lot { reason } => reason,
+        }
+    }
+}
+
 /// Why a text is not a genuine code, with what can safely be said about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -159,6 +159,7 @@ fn recalls_and_unregistered_serials_are_flagged() {
     let notice = RecallNotice {
         lot: Some("L2611A".parse().unwrap()),
         notice: "Return to the shop for a refund.".into(),
+        notice_url: None,
         issued_at: datetime!(2026-11-20 09:00 UTC),
     };
     let mut ctx = scan(None, "d1");

@@ -56,6 +56,10 @@ enum Command {
         /// without it, rate limits use the connection's peer address.
         #[arg(long)]
         client_ip_header: Option<String>,
+        /// The built web app (`trunk build --release` output) to serve at `/`, with every
+        /// code URL (`/01/…`) answered by its page.
+        #[arg(long, env = "TRACECODE_APP_DIR")]
+        app_dir: Option<PathBuf>,
     },
     /// Create an API token for write endpoints; it is printed once and stored hashed.
     CreateToken {
@@ -106,6 +110,7 @@ async fn run(cli: Cli) -> Result<()> {
             scan_rate,
             scan_burst,
             client_ip_header,
+            app_dir,
         } => {
             let roots = roots
                 .iter()
@@ -124,7 +129,16 @@ async fn run(cli: Cli) -> Result<()> {
             let store = store::open(&db)
                 .await
                 .with_context(|| format!("cannot open the database {db}"))?;
+            if let Some(dir) = &app_dir {
+                if !dir.join("index.html").is_file() {
+                    bail!(
+                        "--app-dir {}: no index.html there (build the app with `trunk build --release`)",
+                        dir.display()
+                    );
+                }
+            }
             let mut state = AppState::new(Arc::from(store), trust, signed);
+            state.app_dir = app_dir;
             state.cors_origins = cors_origins
                 .iter()
                 .map(|origin| {

@@ -23,6 +23,7 @@ on_both_backends!(
     distant_regions_within_48_hours_suggest_a_clone,
     devices_are_counted_without_storing_or_returning_the_nonce,
     concurrent_scans_of_one_unit_are_all_counted,
+    the_web_app_is_served_beside_the_api,
 );
 
 async fn health_readiness_and_the_trust_list(backend: Backend) {
@@ -299,4 +300,53 @@ async fn the_server_answers_on_a_loopback_port(backend: Backend) {
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
     assert!(reply.contains("\"count\":1"), "{reply}");
     server.abort();
+}
+
+async fn the_web_app_is_served_beside_the_api(backend: Backend) {
+    let Some(mut r) = registry(backend).await else {
+        return;
+    };
+    let dist = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dist.path().join("index.html"),
+        "<!DOCTYPE html><title>app</title>",
+    )
+    .expect("index");
+    std::fs::write(dist.path().join("app-1a2b.wasm"), b"\0asm").expect("wasm");
+    std::fs::write(dist.path().join("trust-list.json"), "stale").expect("copy");
+    r.state.app_dir = Some(dist.path().to_owned());
+    r.rebuild();
+
+    let (status, page) = r.get("/").await;
+    assert_eq!(
+        (status, page.as_str()),
+        (StatusCode::OK, Some("<!DOCTYPE html><title>app</title>"))
+    );
+    // A code URL opened from a phone's camera is the app's page.
+    let (status, page) = r.get(&code(7)["https://t.example.cn".len()..]).await;
+    assert_eq!(
+        (status, page.as_str()),
+        (StatusCode::OK, Some("<!DOCTYPE html><title>app</title>"))
+    );
+    let response = r
+        .app
+        .clone()
+        .oneshot(
+            Request::get("/app-1a2b.wasm")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/wasm");
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
+    // The trust list is the one the registry verified, not the build's copy.
+    assert_eq!(
+        r.get("/trust-list.json").await,
+        r.get("/v1/trust-list").await
+    );
+    // The API is unchanged, and unknown paths are 404s, not the page.
+    assert_eq!(r.get("/health").await.0, StatusCode::OK);
+    assert_eq!(r.get("/nothing-here.js").await.0, StatusCode::NOT_FOUND);
 }

@@ -24,7 +24,7 @@ async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>,
 }
 
 /// The signed trust list exactly as published; clients verify it against their pinned roots.
-async fn trust_list(State(state): State<AppState>) -> impl IntoResponse {
+pub(super) async fn trust_list(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],
         state.signed_trust.to_json(),

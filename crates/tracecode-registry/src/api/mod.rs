@@ -1,5 +1,6 @@
 //! The HTTP surface. Each module owns its routes; `app` puts them together.
 
+mod app_files;
 mod events;
 mod health;
 mod issued;
@@ -7,6 +8,7 @@ mod recalls;
 mod scans;
 mod timeline;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
@@ -48,6 +50,8 @@ pub struct AppState {
     /// Origins whose pages may call the API from a browser (the web app, campaign pages);
     /// `*` allows any.
     pub cors_origins: Vec<HeaderValue>,
+    /// The built web app (`dist/`) to serve beside the API, if any.
+    pub app_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -57,6 +61,7 @@ impl std::fmt::Debug for AppState {
             .field("policy", &self.policy)
             .field("scan_limit", &self.scan_limit)
             .field("cors_origins", &self.cors_origins)
+            .field("app_dir", &self.app_dir)
             .finish_non_exhaustive()
     }
 }
@@ -74,6 +79,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             scan_limit: None,
             cors_origins: Vec::new(),
+            app_dir: None,
         }
     }
 
@@ -93,7 +99,12 @@ pub fn app(state: AppState) -> Router {
     } else {
         AllowOrigin::list(state.cors_origins.clone())
     };
+    let app_files = match &state.app_dir {
+        Some(dir) => app_files::router(dir),
+        None => Router::new(),
+    };
     Router::new()
+        .merge(app_files)
         .merge(health::router())
         .merge(scans::router().route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -118,6 +129,8 @@ pub fn app(state: AppState) -> Router {
                 .allow_origin(cors)
                 .allow_methods([Method::GET, Method::POST])
                 .allow_headers([header::CONTENT_TYPE])
+                // The app warns about a wrong device clock from the registry's Date.
+                .expose_headers([header::DATE])
                 .max_age(std::time::Duration::from_secs(3600)),
         )
         .with_state(state)

@@ -102,10 +102,8 @@ async fn record(
         .iter()
         .map(|recall| RecallNotice {
             lot: epcis::split_lot_subject(&recall.subject).and_then(|(_, lot)| lot.parse().ok()),
-            notice: match &recall.notice_url {
-                Some(url) => format!("{} ({url})", recall.reason),
-                None => recall.reason.clone(),
-            },
+            notice: recall.reason.clone(),
+            notice_url: recall.notice_url.clone(),
             issued_at: recall.recalled_at,
         })
         .collect();

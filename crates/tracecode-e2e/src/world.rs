@@ -1,0 +1,347 @@
+//! One end-to-end world: the registry (embedded SQLite, the fixture data loaded) serving the
+//! built app on a loopback port, a chromedriver, and browsers with a fake camera.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use tower::ServiceExt as _;
+use tracecode_core::vectors;
+use tracecode_registry::{app, auth, store, AppState};
+
+use crate::{fixtures, video};
+
+const TOKEN: &str = "tct_e2e-token-for-the-end-to-end-tests-000000";
+/// How long a test waits for something to appear before it fails.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Chromium's flags for tests here (../shared/TOOLCHAIN.md): headless as root, no traffic to
+/// the closed network, the fake camera allowed without a prompt.
+const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--window-size=480,1100",
+];
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Where screenshots and videos go: `target/e2e/`.
+pub fn artefacts() -> PathBuf {
+    workspace_root().join("target").join("e2e")
+}
+
+/// The registry with the app, and a WebDriver to open browsers on it.
+#[derive(Debug)]
+pub struct World {
+    /// `http://127.0.0.1:PORT`: the app and the API.
+    pub base: String,
+    api: Router,
+    server: tokio::task::JoinHandle<()>,
+    driver: tokio::process::Child,
+    driver_url: String,
+    _db: tempfile::TempDir,
+}
+
+impl World {
+    /// Starts everything and loads `units` (serial, lot) with their events and the recall.
+    pub async fn start(units: &[(u64, &str)], xss_serial: u64) -> Result<Self> {
+        let dist = std::env::var_os("TRACECODE_E2E_DIST")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_root().join("dist"));
+        if !dist.join("index.html").is_file() {
+            bail!(
+                "no built app in {}: run `trunk build --release` first (`cargo xtask test` does)",
+                dist.display()
+            );
+        }
+        let db = tempfile::tempdir()?;
+        let store = store::open(&db.path().join("registry.db").to_string_lossy()).await?;
+        store
+            .add_token(
+                "e2e",
+                &auth::token_hash(TOKEN),
+                time::OffsetDateTime::now_utc(),
+            )
+            .await?;
+        let mut state = AppState::new(
+            Arc::from(store),
+            vectors::trust_list(),
+            vectors::signed_trust_list(),
+        );
+        state.app_dir = Some(dist);
+        let api = app(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let service = api
+            .clone()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, service).await;
+        });
+
+        let driver_port = free_port()?;
+        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
+        let driver = tokio::process::Command::new(&chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start {chromedriver}"))?;
+        let driver_url = format!("http://127.0.0.1:{driver_port}");
+        wait_for_port(driver_port).await?;
+
+        let world = Self {
+            base,
+            api,
+            server,
+            driver,
+            driver_url,
+            _db: db,
+        };
+        world
+            .call(
+                "/v1/issued",
+                "application/x-ndjson",
+                fixtures::issued(units),
+            )
+            .await?;
+        world
+            .call(
+                "/v1/events",
+                "application/ld+json",
+                fixtures::events(units, xss_serial).to_string(),
+            )
+            .await?;
+        world
+            .call(
+                "/v1/recalls",
+                "application/json",
+                fixtures::recall().to_string(),
+            )
+            .await?;
+        Ok(world)
+    }
+
+    /// An authenticated API call; fails unless it succeeds.
+    async fn call(&self, path: &str, content_type: &str, body: String) -> Result<Value> {
+        let request = Request::post(path)
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))?;
+        let response = self.api.clone().oneshot(request).await?;
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+        if !status.is_success() {
+            bail!("{path}: {status}: {}", String::from_utf8_lossy(&bytes));
+        }
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+
+    /// A scan of `code` recorded as from another phone in `region`, as the API sees any scan.
+    pub async fn scan_elsewhere(&self, code: &str, region: &str, device: &str) -> Result<Value> {
+        let body = json!({"code": code, "region": region, "device": device}).to_string();
+        let response = self
+            .api
+            .clone()
+            .oneshot(
+                Request::post("/v1/scans")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(body))?,
+            )
+            .await?;
+        if response.status() != StatusCode::OK {
+            bail!("scan refused: {}", response.status());
+        }
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+
+    /// The registry goes away, as when the network is cut: the page keeps what it loaded.
+    pub fn cut_network(&self) {
+        self.server.abort();
+    }
+
+    /// A fresh Chromium showing `camera_code` (if any) to its fake camera, in `lang`.
+    pub async fn browser(&self, name: &str, camera_code: Option<&str>, lang: &str) -> Result<Page> {
+        let dir = artefacts();
+        std::fs::create_dir_all(dir.join("screenshots"))?;
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+        args.push(format!("--lang={lang}"));
+        if let Some(text) = camera_code {
+            let path = dir.join(format!("{name}.y4m"));
+            video::write_code_video(text, &path)?;
+            args.push(format!(
+                "--use-file-for-fake-video-capture={}",
+                path.canonicalize()?.display()
+            ));
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into()),
+                "args": args,
+                "prefs": {"intl.accept_languages": lang},
+            }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.driver_url)
+            .await
+            .context("cannot open a Chromium session")?;
+        Ok(Page {
+            client,
+            name: name.to_owned(),
+            base: self.base.clone(),
+        })
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        self.server.abort();
+        let _ = self.driver.start_kill();
+    }
+}
+
+/// One browser on the app.
+#[derive(Debug)]
+pub struct Page {
+    pub client: Client,
+    name: String,
+    base: String,
+}
+
+impl Page {
+    /// Opens a path of the app (`/`, or a code's `/01/…?s=…`).
+    pub async fn open(&self, path: &str) -> Result<()> {
+        self.client.goto(&format!("{}{path}", self.base)).await?;
+        Ok(())
+    }
+
+    /// The first element matching `css`, waiting for it to appear.
+    pub async fn wait_for(&self, css: &str) -> Result<Element> {
+        let found = self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await;
+        match found {
+            Ok(element) => Ok(element),
+            Err(_) => {
+                let _ = self.screenshot("failed").await;
+                let text = self
+                    .client
+                    .find(Locator::Css("body"))
+                    .await?
+                    .text()
+                    .await
+                    .unwrap_or_default();
+                bail!(
+                    "{}: no `{css}` within {PATIENCE:?}; the page said:\n{text}",
+                    self.name
+                )
+            }
+        }
+    }
+
+    /// The text of the first element matching `css`, once it is there.
+    pub async fn text_of(&self, css: &str) -> Result<String> {
+        Ok(self.wait_for(css).await?.text().await?)
+    }
+
+    /// How many elements match `css` now.
+    pub async fn count(&self, css: &str) -> Result<usize> {
+        Ok(self.client.find_all(Locator::Css(css)).await?.len())
+    }
+
+    /// Clicks the first element matching `css`.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.wait_for(css).await?.click().await?;
+        Ok(())
+    }
+
+    /// Types into the first element matching `css` (after clearing it).
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let field = self.wait_for(css).await?;
+        field.clear().await?;
+        field.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Saves a screenshot as `target/e2e/screenshots/{test}-{label}.png`.
+    pub async fn screenshot(&self, label: &str) -> Result<PathBuf> {
+        let png = self.client.screenshot().await?;
+        let path = artefacts()
+            .join("screenshots")
+            .join(format!("{}-{label}.png", self.name));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// A data attribute of `<html>` (`cspViolations`, `pwned`), if set.
+    pub async fn root_data(&self, key: &str) -> Result<Option<String>> {
+        let value = self
+            .client
+            .execute(
+                "return document.documentElement.dataset[arguments[0]] ?? null;",
+                vec![json!(key)],
+            )
+            .await?;
+        Ok(value.as_str().map(str::to_owned))
+    }
+
+    /// Fails if the page broke its Content-Security-Policy or ran injected script.
+    pub async fn assert_clean(&self) -> Result<()> {
+        if let Some(violations) = self.root_data("cspViolations").await? {
+            bail!("{}: CSP violations: {violations}", self.name);
+        }
+        if let Some(mark) = self.root_data("pwned").await? {
+            bail!("{}: injected script ran ({mark})", self.name);
+        }
+        Ok(())
+    }
+
+    pub async fn close(self) -> Result<()> {
+        self.client.close().await?;
+        Ok(())
+    }
+}
+
+fn free_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+async fn wait_for_port(port: u16) -> Result<()> {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("chromedriver did not listen on port {port} within 10 s")
+}

@@ -1,0 +1,279 @@
+//! What people see, end to end: the built app served by a real registry, in headless Chromium
+//! with a fake camera. Each test keeps screenshots in `target/e2e/screenshots/`.
+
+use anyhow::Result;
+use tracecode_core::vectors;
+use tracecode_e2e::enabled;
+use tracecode_e2e::fixtures::{self, LOT, RECALLED_LOT};
+use tracecode_e2e::world::World;
+
+/// Every unit the registry knows, by test: serials never shared, so counts are the test's own.
+const UNITS: &[(u64, &str)] = &[
+    (1001, LOT),
+    (1002, LOT),
+    (1003, LOT),
+    (1004, LOT),
+    (1005, LOT),
+    (1006, LOT),
+    (2001, RECALLED_LOT),
+];
+const XSS_SERIAL: u64 = 1006;
+
+/// The path and query of a code URL: what a phone's camera opens on the app's host.
+fn path_of(code: &str) -> &str {
+    let after_scheme = code.trim_start_matches("https://");
+    &after_scheme[after_scheme.find('/').expect("a path")..]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_genuine_code_shown_to_the_camera_is_genuine_with_its_provenance() -> Result<()> {
+    if !enabled("genuine") {
+        return Ok(());
+    }
+    let world = World::start(UNITS, XSS_SERIAL).await?;
+    let code = fixtures::code(1001, LOT);
+    let page = world
+        .browser("genuine-camera", Some(&code), "en-US")
+        .await?;
+    page.open("/").await?;
+    page.screenshot("1-start").await?;
+    page.click("button.start-camera").await?;
+    let headline = page.text_of(".verdict[data-verdict=Genuine] h2").await?;
+    assert!(headline.contains("Genuine"), "{headline}");
+    // The scanner read the exact text, and the camera is off again.
+    let field = page.wait_for("#code-input").await?.prop("value").await?;
+    assert_eq!(field.as_deref(), Some(code.as_str()));
+    page.wait_for("button.start-camera").await?;
+    // The online half: first query, then the timeline with the lot's QC certificate and the
+    // raw-milk lot upstream.
+    let answer = page.text_of("[data-answer=first]").await?;
+    assert!(answer.contains("First query"), "{answer}");
+    for step in ["transforming", "commissioning", "inspecting", "shipping"] {
+        page.wait_for(&format!(".timeline li[data-step={step}]"))
+            .await?;
+    }
+    let certificate = page
+        .wait_for(".timeline li[data-step=inspecting] a.certificate")
+        .await?;
+    assert_eq!(
+        certificate.attr("href").await?.as_deref(),
+        Some(fixtures::CERTIFICATE_URL)
+    );
+    let upstream = page.text_of(".timeline .upstream").await?;
+    assert!(upstream.contains("RAW-MILK-7"), "{upstream}");
+    assert_eq!(page.count("[data-flag]").await?, 0);
+    page.screenshot("2-verdict").await?;
+    page.assert_clean().await?;
+    page.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codes_that_are_not_genuine_say_so_from_the_camera() -> Result<()> {
+    if !enabled("not genuine") {
+        return Ok(());
+    }
+    let world = World::start(UNITS, XSS_SERIAL).await?;
+    let revoked = vectors::vectors()
+        .into_iter()
+        .find(|v| v.name == "revoked-serial")
+        .expect("the revoked-serial vector")
+        .text;
+    let cases = [
+        (
+            "tampered",
+            fixtures::tampered_code(1001),
+            "Tampered",
+            "altered",
+        ),
+        (
+            "unknown-key",
+            fixtures::unknown_issuer_code(1001),
+            "UnknownIssuer",
+            "not issued by a trusted brand key",
+        ),
+        (
+            "revoked",
+            revoked,
+            "Revoked",
+            "label roll stolen in transit",
+        ),
+    ];
+    for (name, code, verdict, words) in cases {
+        let page = world.browser(name, Some(&code), "en-US").await?;
+        page.open("/").await?;
+        page.click("button.start-camera").await?;
+        let card = page
+            .text_of(&format!(".verdict[data-verdict={verdict}]"))
+            .await?;
+        assert!(card.contains(words), "{name}: {card}");
+        // Nothing is asked of the registry for a code that is not genuine.
+        assert_eq!(page.count("[data-answer]").await?, 0, "{name}");
+        page.screenshot("verdict").await?;
+        page.assert_clean().await?;
+        page.close().await?;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_opened_from_a_phone_camera_verifies_itself_and_counts_queries() -> Result<()> {
+    if !enabled("native open") {
+        return Ok(());
+    }
+    let world = World::start(UNITS, XSS_SERIAL).await?;
+    let code = fixtures::code(1002, LOT);
+    // A Chinese phone: the page speaks Chinese.
+    let page = world.browser("native-open", None, "zh-CN").await?;
+    page.open(path_of(&code)).await?;
+    let headline = page.text_of(".verdict[data-verdict=Genuine] h2").await?;
+    assert!(headline.contains("正品"), "{headline}");
+    let answer = page.text_of("[data-answer=first]").await?;
+    assert!(answer.contains("首次查询"), "{answer}");
+    page.screenshot("1-first-zh").await?;
+    // Opened again: already queried twice, first in an unknown place (the phone sent none).
+    page.open(path_of(&code)).await?;
+    let answer = page.text_of("[data-answer=repeat]").await?;
+    assert!(answer.contains("已被查询 2 次"), "{answer}");
+    page.screenshot("2-repeat-zh").await?;
+    // The language switch: English, and it stays English on reload.
+    page.click("button.language").await?;
+    let answer = page.text_of("[data-answer=repeat]").await?;
+    assert!(answer.contains("Already queried 2 times"), "{answer}");
+    page.open(path_of(&code)).await?;
+    let answer = page.text_of("[data-answer=repeat]").await?;
+    assert!(answer.contains("Already queried 3 times"), "{answer}");
+    page.screenshot("3-repeat-en").await?;
+    page.assert_clean().await?;
+    page.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cloned_label_and_a_recalled_lot_are_flagged() -> Result<()> {
+    if !enabled("clone and recall") {
+        return Ok(());
+    }
+    let world = World::start(UNITS, XSS_SERIAL).await?;
+    let cloned = fixtures::code(1003, LOT);
+    world
+        .scan_elsewhere(&cloned, "440300", "phone-in-shenzhen-0001")
+        .await?;
+    world
+        .scan_elsewhere(&cloned, "110000", "phone-in-beijing-00002")
+        .await?;
+    let page = world.browser("clone", None, "en-US").await?;
+    page.open(path_of(&cloned)).await?;
+    let flag = page.text_of("[data-flag=SuspectedClone]").await?;
+    assert!(flag.contains("Suspected copy"), "{flag}");
+    let answer = page.text_of("[data-answer=repeat]").await?;
+    assert!(
+        answer.contains("Already queried 3 times") && answer.contains("Guangdong"),
+        "{answer}"
+    );
+    page.screenshot("verdict").await?;
+    page.close().await?;
+
+    let recalled = fixtures::code(2001, RECALLED_LOT);
+    let page = world.browser("recall", None, "en-US").await?;
+    page.open(path_of(&recalled)).await?;
+    let banner = page.text_of("[data-flag=Recalled]").await?;
+    assert!(
+        banner.contains("Recalled") && banner.contains(fixtures::RECALL_REASON),
+        "{banner}"
+    );
+    let link = page.wait_for("[data-flag=Recalled] a").await?;
+    assert_eq!(
+        link.attr("href").await?.as_deref(),
+        Some(fixtures::RECALL_NOTICE_URL)
+    );
+    page.screenshot("verdict").await?;
+    page.assert_clean().await?;
+    page.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn script_in_a_provenance_field_is_shown_as_text() -> Result<()> {
+    if !enabled("xss") {
+        return Ok(());
+    }
+    let world = World::start(UNITS, XSS_SERIAL).await?;
+    let page = world.browser("xss", None, "en-US").await?;
+    page.open(path_of(&fixtures::code(XSS_SERIAL, LOT))).await?;
+    let received = page.text_of(".timeline li[data-step=receiving]").await?;
+    assert!(received.contains(fixtures::XSS_LOCATION), "{received}");
+    assert_eq!(page.count(".timeline img").await?, 0);
+    // A javascript: certificate is text, never a link.
+    assert_eq!(page.count(".timeline li[data-step=receiving] a").await?, 0);
+    page.screenshot("timeline").await?;
+    page.assert_clean().await?;
+    page.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_distributor_sees_diverted_goods_scan_after_scan() -> Result<()> {
+    if !enabled("distributor") {
+        return Ok(());
+    }
+    let world = World::start(UNITS, XSS_SERIAL).await?;
+    // Made for Shanghai, being sold in Shenzhen.
+    let page = world
+        .browser("distributor", Some(&fixtures::code(1004, LOT)), "en-US")
+        .await?;
+    page.open("/").await?;
+    page.click("input[name=mode][value=distributor]").await?;
+    page.type_into("#my-region", "440300").await?;
+    page.click("button.start-camera").await?;
+    let mismatch = page.text_of(".verdict .region.mismatch").await?;
+    assert!(
+        mismatch.contains("Diverted goods") && mismatch.contains("Shanghai"),
+        "{mismatch}"
+    );
+    page.wait_for("table.scans tr[data-region=mismatch][data-verdict=Genuine]")
+        .await?;
+    // The registry was told where the scan happened.
+    page.wait_for("[data-answer=first]").await?;
+    let history = world
+        .scan_elsewhere(
+            &fixtures::code(1004, LOT),
+            "440300",
+            "another-phone-0000001",
+        )
+        .await?;
+    assert_eq!(history["first_region"], "440300");
+    // The camera stays on for the next unit; the same label in view is not listed twice.
+    page.wait_for("button.stop-camera").await?;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(page.count("table.scans tbody tr").await?, 1);
+    page.screenshot("mismatch").await?;
+    // The setting is kept: after a reload the mode and region are still there.
+    page.open("/").await?;
+    let region = page.wait_for("#my-region").await?.prop("value").await?;
+    assert_eq!(region.as_deref(), Some("440300"));
+    page.assert_clean().await?;
+    page.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_network_cut_codes_still_verify_on_the_device() -> Result<()> {
+    if !enabled("offline") {
+        return Ok(());
+    }
+    let world = World::start(UNITS, XSS_SERIAL).await?;
+    let page = world.browser("offline", None, "en-US").await?;
+    page.open("/").await?;
+    page.wait_for("#code-input").await?;
+    // Let the trust list load, then cut the network.
+    page.wait_for("main").await?;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    world.cut_network();
+    page.type_into("#code-input", &fixtures::code(1005, LOT))
+        .await?;
+    page.wait_for(".verdict[data-verdict=Genuine]").await?;
+    let status = page.text_of("[data-online=unreachable]").await?;
+    assert!(status.contains("Offline"), "{status}");
+    page.screenshot("offline").await?;
+    page.type_into("#code-input", &fixtures::tampered_code(1005))
+        .await?;
+    page.wait_for(".verdict[data-verdict=Tampered]").await?;
+    page.assert_clean().await?;
+    page.close().await
+}

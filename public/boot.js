@@ -1,0 +1,10 @@
+// Starts the app. A file rather than Trunk's inline loader, so the page's Content-Security-
+// Policy can forbid inline script. Trunk.toml's `pattern_script` names the hashed files.
+const tag = document.querySelector("script[data-wasm]");
+// Policy violations are recorded on the page (the browser tests assert there are none).
+addEventListener("securitypolicyviolation", (e) => {
+  const seen = document.documentElement.dataset.cspViolations;
+  document.documentElement.dataset.cspViolations = (seen ? seen + " " : "") + e.violatedDirective;
+});
+const { default: init } = await import(tag.dataset.js);
+await init({ module_or_path: tag.dataset.wasm });

@@ -1,0 +1,246 @@
+//! The online half of a verdict (DESIGN §1, §5): the registry records the scan and answers
+//! with the unit's scan history and flags, and serves its provenance timeline. The offline
+//! verdict never waits for it and never changes because of it.
+
+use gloo_net::http::{Request, Response};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use tracecode_core::assess::Flag;
+use tracecode_core::{RegionCode, VerifiedCode};
+
+use crate::config;
+
+/// `POST /v1/scans`'s answer (docs/API.md).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ScanReport {
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_scan_at: OffsetDateTime,
+    pub first_region: Option<RegionCode>,
+    pub count: u64,
+    pub first_query: bool,
+    pub flags: Vec<Flag>,
+}
+
+/// `GET /v1/units/{gtin}/{serial}/timeline`'s answer, or the issuer's static file of the same
+/// shape. Unknown fields (the stored EPCIS document) are ignored.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Timeline {
+    #[serde(default)]
+    pub upstream: Vec<Linked>,
+    pub events: Vec<TimelineEvent>,
+    #[serde(default)]
+    pub certificates: Vec<Certificate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Linked {
+    pub subject: String,
+    pub depth: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TimelineEvent {
+    /// `unit`, `container`, `lot` or `upstream`.
+    pub relation: String,
+    pub event_id: String,
+    pub event_type: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub event_time: OffsetDateTime,
+    pub biz_step: Option<String>,
+    pub disposition: Option<String>,
+    pub read_point: Option<String>,
+    pub biz_location: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Certificate {
+    pub url: String,
+    pub event_id: String,
+}
+
+/// Why the online half is missing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OnlineError {
+    /// No network, or the registry is down: the offline verdict stands (`RegistryUnreachable`).
+    Unreachable,
+    /// The registry answered with an error; its message.
+    Refused(String),
+}
+
+/// Both online answers, each on its own: a static deployment has timelines but no scan
+/// counting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Online {
+    pub scan: Result<ScanReport, OnlineError>,
+    pub timeline: Result<Option<Timeline>, OnlineError>,
+    /// Minutes between this device's clock and the registry's `Date`, when they differ by
+    /// more than [`SKEW_TOLERANCE_MINUTES`].
+    pub clock_skew_minutes: Option<i64>,
+}
+
+/// A clock this far off changes what "expired" means for the trust list: worth a warning.
+pub const SKEW_TOLERANCE_MINUTES: i64 = 5;
+
+/// Records the scan and fetches the timeline, both at once.
+pub async fn look_up(code: &VerifiedCode, region: Option<RegionCode>) -> Online {
+    let data = &code.code().data;
+    let base = config::registry_base();
+    let mut timeline_url = format!(
+        "{base}/v1/units/{}/{}/timeline",
+        data.gtin.as_str(),
+        data.serial
+    );
+    if let Some(lot) = &data.lot {
+        timeline_url.push_str("?lot=");
+        timeline_url.push_str(
+            &js_sys::encode_uri_component(lot.as_str())
+                .as_string()
+                .unwrap_or_default(),
+        );
+    }
+    let body = serde_json::json!({
+        "code": code.code().url(),
+        "region": region,
+        "device": crate::storage::device_nonce(),
+    });
+    let scan = async {
+        let request = Request::post(&format!("{base}/v1/scans"))
+            .json(&body)
+            .map_err(|e| OnlineError::Refused(e.to_string()))?;
+        let response = request.send().await.map_err(|_| OnlineError::Unreachable)?;
+        let skew = clock_skew(&response);
+        Ok::<_, OnlineError>((read_json::<ScanReport>(response).await?, skew))
+    };
+    let timeline = async {
+        let response = Request::get(&timeline_url)
+            .send()
+            .await
+            .map_err(|_| OnlineError::Unreachable)?;
+        if response.status() == 404 {
+            return Ok(None);
+        }
+        read_json::<Timeline>(response).await.map(Some)
+    };
+    let (scan, timeline) = futures::future::join(scan, timeline).await;
+    let (scan, clock_skew_minutes) = match scan {
+        Ok((report, skew)) => (Ok(report), skew),
+        Err(e) => (Err(e), None),
+    };
+    Online {
+        scan,
+        timeline,
+        clock_skew_minutes,
+    }
+}
+
+async fn read_json<T: for<'de> Deserialize<'de>>(response: Response) -> Result<T, OnlineError> {
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|_| OnlineError::Unreachable)?;
+    if !(200..300).contains(&status) {
+        return Err(OnlineError::Refused(error_message(status, &text)));
+    }
+    serde_json::from_str(&text).map_err(|e| OnlineError::Refused(format!("unexpected answer: {e}")))
+}
+
+/// The registry's `message`, else the status.
+fn error_message(status: u16, body: &str) -> String {
+    #[derive(Deserialize)]
+    struct ApiError {
+        message: String,
+    }
+    serde_json::from_str::<ApiError>(body)
+        .map(|e| e.message)
+        .unwrap_or_else(|_| format!("HTTP {status}"))
+}
+
+fn clock_skew(response: &Response) -> Option<i64> {
+    let server = parse_http_date(&response.headers().get("date")?)?;
+    skew_minutes(server, crate::device_now())
+}
+
+/// An HTTP `Date` (IMF-fixdate, `Sun, 22 Nov 2026 08:00:00 GMT`).
+pub fn parse_http_date(text: &str) -> Option<OffsetDateTime> {
+    use time::format_description::well_known::Rfc2822;
+    OffsetDateTime::parse(text.trim(), &Rfc2822).ok()
+}
+
+/// Device minus server, in whole minutes, when beyond the tolerance.
+pub fn skew_minutes(server: OffsetDateTime, device: OffsetDateTime) -> Option<i64> {
+    let minutes = (device - server).whole_minutes();
+    (minutes.abs() > SKEW_TOLERANCE_MINUTES).then_some(minutes)
+}
+
+/// A link to follow only if it is a web address: event documents are third-party text, and a
+/// `javascript:` URL in an `href` runs when clicked.
+pub fn safe_link(url: &str) -> Option<&str> {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then_some(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn http_dates_parse() {
+        assert_eq!(
+            parse_http_date("Sun, 22 Nov 2026 08:00:00 GMT"),
+            Some(datetime!(2026-11-22 08:00 UTC))
+        );
+        assert_eq!(parse_http_date("yesterday"), None);
+    }
+
+    #[test]
+    fn small_skews_are_tolerated() {
+        let server = datetime!(2026-11-22 08:00 UTC);
+        assert_eq!(skew_minutes(server, datetime!(2026-11-22 08:04 UTC)), None);
+        assert_eq!(
+            skew_minutes(server, datetime!(2026-11-22 09:00 UTC)),
+            Some(60)
+        );
+        assert_eq!(
+            skew_minutes(server, datetime!(2026-11-21 08:00 UTC)),
+            Some(-1440)
+        );
+    }
+
+    #[test]
+    fn only_web_links_are_links() {
+        assert_eq!(
+            safe_link("https://lab.example/r/1"),
+            Some("https://lab.example/r/1")
+        );
+        assert_eq!(safe_link("HTTP://lab.example"), Some("HTTP://lab.example"));
+        assert_eq!(safe_link("javascript:alert(1)"), None);
+        assert_eq!(safe_link(" javascript:alert(1)"), None);
+        assert_eq!(safe_link("data:text/html,x"), None);
+    }
+
+    #[test]
+    fn registry_error_messages_are_shown() {
+        assert_eq!(
+            error_message(
+                429,
+                r#"{"error":"too_many_requests","message":"slow down"}"#
+            ),
+            "slow down"
+        );
+        assert_eq!(error_message(502, "<html>"), "HTTP 502");
+    }
+
+    #[test]
+    fn registry_answers_deserialize() {
+        let scan: ScanReport = serde_json::from_str(
+            r#"{"first_scan_at":"2026-11-22T08:00:00Z","first_region":"310104","count":2,
+            "distinct_regions_48h":2,"distinct_devices":1,"first_query":false,
+            "flags":[{"flag":"NotRegistered"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(scan.count, 2);
+        assert_eq!(scan.flags, vec![Flag::NotRegistered]);
+    }
+}
