@@ -1,27 +1,25 @@
-//! The in-app camera scanner: the rear camera's frames, drawn to a canvas and handed to
-//! `tracecode-scan`'s live scanner within a per-frame budget, until a code is read.
+//! The in-app camera scanner: the rear camera's frames, drawn to a canvas and handed to the
+//! scan worker (`tracecode-scan-worker`), which decodes off the main thread, so the page never
+//! stutters and its first load does not carry the scanner.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::LocalStorage;
 use leptos::prelude::*;
-use tracecode_scan::{Frame, LiveScanner};
+use tracecode_scan_worker::{FrameMessage, ScanAnswer, WORKER_URL};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, MediaStream,
-    MediaStreamConstraints,
+    MediaStreamConstraints, MessageEvent, Worker,
 };
 
 use crate::i18n::{use_texts, Texts};
 
 /// Longest side of the frames handed to the scanner: enough for a label at arm's length.
 const FRAME_SIDE: u32 = 1280;
-
-/// Milliseconds of decoding per animation frame: the page stays fluid at 60 frames a second
-/// with time left for the browser.
-const BUDGET_MS: f64 = 8.0;
 
 /// In continuous mode, the same code read again within this many milliseconds is the same
 /// look at the same label, not a new scan.
@@ -81,7 +79,7 @@ impl Grabber {
     }
 
     /// The current video frame as RGBA pixels, at most [`FRAME_SIDE`] a side.
-    fn grab(&self, video: &HtmlVideoElement) -> Option<(Vec<u8>, u32, u32)> {
+    fn grab(&self, video: &HtmlVideoElement) -> Option<FrameMessage> {
         let (vw, vh) = (video.video_width(), video.video_height());
         if vw == 0 || vh == 0 {
             return None;
@@ -99,34 +97,45 @@ impl Grabber {
         self.context
             .draw_image_with_html_video_element_and_dw_and_dh(video, 0.0, 0.0, w.into(), h.into())
             .ok()?;
-        let data = self
+        let image = self
             .context
             .get_image_data(0.0, 0.0, w.into(), h.into())
+            .ok()?;
+        // The pixels as the browser holds them: transferred to the worker, never copied here.
+        let pixels = js_sys::Reflect::get(&image, &"data".into())
             .ok()?
-            .data();
-        Some((data.0, w, h))
+            .dyn_into()
+            .ok()?;
+        Some(FrameMessage {
+            width: w,
+            height: h,
+            pixels,
+        })
     }
 }
 
 /// A viewfinder that reads codes from the camera and hands them to `on_code`: the first one
 /// (the camera then stops), or in `continuous` mode every new one until stopped. The camera is
-/// off until asked for, and off again when the view goes.
+/// off until asked for, and off again when the view goes. `worker_url` replaces the scan
+/// worker (tests give a stand-in).
 #[component]
 pub fn CameraScanner(
     #[prop(into)] on_code: Callback<String>,
     #[prop(optional, into)] continuous: Signal<bool>,
+    #[prop(optional, into)] worker_url: Option<String>,
 ) -> impl IntoView {
+    let worker_url = StoredValue::new(worker_url.unwrap_or_else(|| WORKER_URL.to_owned()));
     let t = use_texts();
     let video_ref = NodeRef::<leptos::html::Video>::new();
     let (error, set_error) = signal(None::<String>);
     let (running, set_running) = signal(false);
     // Browser objects stay on this thread: stored locally, handed around by copyable handle.
-    let stream = StoredValue::<Option<MediaStream>, LocalStorage>::new_local(None);
+    let session = StoredValue::<Option<Rc<Session>>, LocalStorage>::new_local(None);
 
     let stop_camera = move || {
-        stream.update_value(|s| {
+        session.update_value(|s| {
             if let Some(s) = s.take() {
-                stop(&s);
+                s.end();
             }
         });
         set_running.set(false);
@@ -134,9 +143,10 @@ pub fn CameraScanner(
     on_cleanup(stop_camera);
 
     let start = move |_| {
+        let worker_url = worker_url.get_value();
         leptos::task::spawn_local(async move {
             set_error.set(None);
-            let opened = match open_camera().await {
+            let stream = match open_camera().await {
                 Ok(s) => s,
                 Err(e) => {
                     set_error.set(Some(camera_error(t.get_untracked(), &e)));
@@ -144,25 +154,56 @@ pub fn CameraScanner(
                 }
             };
             let Some(video) = video_ref.get_untracked() else {
-                stop(&opened);
+                stop(&stream);
                 return;
             };
-            video.set_src_object(Some(&opened));
-            let _ = video.play();
-            stream.set_value(Some(opened));
-            set_running.set(true);
-            let Some(grabber) = Grabber::new() else {
-                stop_camera();
+            let (Some(grabber), Ok(worker)) = (Grabber::new(), Worker::new(&worker_url)) else {
+                stop(&stream);
                 set_error.set(Some(t.get_untracked().camera_frames_unsupported.to_owned()));
                 return;
             };
-            let session = Session {
+            video.set_src_object(Some(&stream));
+            let _ = video.play();
+            let started = Rc::new(Session {
                 video,
+                stream,
                 grabber,
-                scanner: RefCell::new(LiveScanner::new()),
+                worker,
+                // Until the worker says it is ready.
+                busy: Cell::new(true),
                 last: RefCell::new(None),
-            };
-            scan_loop(Rc::new(session), on_code, continuous, running, stop_camera);
+                on_message: RefCell::new(None),
+                on_error: RefCell::new(None),
+            });
+            let answers = Rc::clone(&started);
+            let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                answers.busy.set(false);
+                let Some(answer) = ScanAnswer::from_js(&event.data()) else {
+                    return;
+                };
+                if let Some(text) = answers.new_text(answer, continuous.get_untracked()) {
+                    if !continuous.get_untracked() {
+                        stop_camera();
+                    }
+                    on_code.run(text);
+                }
+            });
+            started
+                .worker
+                .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            *started.on_message.borrow_mut() = Some(on_message);
+            // A worker that fails to load or crashes: say so rather than scan nothing forever.
+            let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |_| {
+                stop_camera();
+                set_error.set(Some(t.get_untracked().camera_frames_unsupported.to_owned()));
+            });
+            started
+                .worker
+                .set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            *started.on_error.borrow_mut() = Some(on_error);
+            session.set_value(Some(Rc::clone(&started)));
+            set_running.set(true);
+            feed_worker(started, running);
         });
     };
 
@@ -190,52 +231,71 @@ pub fn CameraScanner(
     }
 }
 
-/// One camera session: the video, the canvas its frames go through, the scanner (which
-/// remembers where the code was) and the last code read, with when.
+/// An event handler kept alive while its session runs.
+type Handler<E> = RefCell<Option<Closure<dyn FnMut(E)>>>;
+
+/// One camera session: the camera, the canvas its frames go through, the worker that scans
+/// them (one frame at a time) and the last code read, with when.
 struct Session {
     video: HtmlVideoElement,
+    stream: MediaStream,
     grabber: Grabber,
-    scanner: RefCell<LiveScanner>,
+    worker: Worker,
+    busy: Cell<bool>,
     last: RefCell<Option<(String, f64)>>,
+    on_message: Handler<MessageEvent>,
+    on_error: Handler<web_sys::ErrorEvent>,
 }
 
-/// One scan per animation frame while the camera runs.
-fn scan_loop(
-    session: Rc<Session>,
-    on_code: Callback<String>,
-    continuous: Signal<bool>,
-    running: ReadSignal<bool>,
-    stop_camera: impl Fn() + Copy + 'static,
-) {
+impl Session {
+    /// Camera off, worker gone, and the handler (which holds this session) dropped.
+    fn end(&self) {
+        stop(&self.stream);
+        self.worker.terminate();
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        // Dropped after the current event: `end` may be running inside one of them.
+        let handlers = (
+            self.on_message.borrow_mut().take(),
+            self.on_error.borrow_mut().take(),
+        );
+        leptos::task::spawn_local(async move { drop(handlers) });
+    }
+
+    /// The text to report from an answer: the first read, unless in continuous mode it is the
+    /// same label still in view.
+    fn new_text(&self, answer: ScanAnswer, continuous: bool) -> Option<String> {
+        let text = answer.texts.into_iter().next()?;
+        if !continuous {
+            return Some(text);
+        }
+        let now = window().performance().map_or(0.0, |p| p.now());
+        let mut last = self.last.borrow_mut();
+        let repeat = last
+            .as_ref()
+            .is_some_and(|(seen, at)| *seen == text && now - at < REPEAT_MS);
+        *last = Some((text.clone(), now));
+        (!repeat).then_some(text)
+    }
+}
+
+/// On each animation frame while the camera runs, the current frame goes to the worker unless
+/// it is still busy with the previous one.
+fn feed_worker(session: Rc<Session>, running: ReadSignal<bool>) {
     request_animation_frame(move || {
         if !running.get_untracked() {
             return;
         }
-        if let Some((pixels, w, h)) = session.grabber.grab(&session.video) {
-            let (w, h) = (w as usize, h as usize);
-            if let Ok(frame) = Frame::rgba(&pixels, w, h, w * 4) {
-                let performance = window().performance();
-                let clock = || performance.as_ref().map_or(0.0, |p| p.now());
-                let found = session.scanner.borrow_mut().scan(&frame, clock, BUDGET_MS);
-                if let Some(text) = found.into_iter().find_map(|d| d.text) {
-                    if !continuous.get_untracked() {
-                        stop_camera();
-                        on_code.run(text);
-                        return;
-                    }
-                    let now = clock();
-                    let mut last = session.last.borrow_mut();
-                    let repeat = last
-                        .as_ref()
-                        .is_some_and(|(seen, at)| *seen == text && now - at < REPEAT_MS);
-                    *last = Some((text.clone(), now));
-                    drop(last);
-                    if !repeat {
-                        on_code.run(text);
-                    }
-                }
+        if !session.busy.get() {
+            if let Some(frame) = session.grabber.grab(&session.video) {
+                let sent = frame.to_js().and_then(|message| {
+                    session
+                        .worker
+                        .post_message_with_transfer(&message, &frame.transfer())
+                });
+                session.busy.set(sent.is_ok());
             }
         }
-        scan_loop(session, on_code, continuous, running, stop_camera);
+        feed_worker(session, running);
     });
 }
