@@ -8,3 +8,7 @@ addEventListener("securitypolicyviolation", (e) => {
 });
 const { default: init } = await import(tag.dataset.js);
 await init({ module_or_path: tag.dataset.wasm });
+// Offline-first: the service worker keeps the app and the trust list (public/sw.js).
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").catch((e) => console.warn("no offline mode:", e));
+}

@@ -311,6 +311,24 @@ impl Page {
         Ok(value.as_str().map(str::to_owned))
     }
 
+    /// Waits until the service worker controls the page (the app is then cached for offline).
+    pub async fn wait_for_offline_ready(&self) -> Result<()> {
+        for _ in 0..100 {
+            let controlled = self
+                .client
+                .execute(
+                    "return !!(navigator.serviceWorker && navigator.serviceWorker.controller);",
+                    vec![],
+                )
+                .await?;
+            if controlled == Value::Bool(true) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("{}: no service worker took control within 10 s", self.name)
+    }
+
     /// Fails if the page broke its Content-Security-Policy or ran injected script.
     pub async fn assert_clean(&self) -> Result<()> {
         if let Some(violations) = self.root_data("cspViolations").await? {
