@@ -19,6 +19,8 @@ pub enum Mode {
     Consumer,
     /// Scan after scan with the camera kept on; the region check on every one.
     Distributor,
+    /// Spot checks kept on the device and reported when online (regulator/panel.rs).
+    Regulator,
 }
 
 impl Mode {
@@ -27,6 +29,7 @@ impl Mode {
     pub fn stored() -> Self {
         match storage::get(Self::KEY).as_deref() {
             Some("distributor") => Self::Distributor,
+            Some("regulator") => Self::Regulator,
             _ => Self::Consumer,
         }
     }
@@ -35,6 +38,7 @@ impl Mode {
         let name = match self {
             Self::Consumer => "consumer",
             Self::Distributor => "distributor",
+            Self::Regulator => "regulator",
         };
         storage::set(Self::KEY, name);
     }
@@ -47,7 +51,12 @@ pub fn stored_region() -> Option<RegionCode> {
 
 /// The region field: validated as typed, stored once valid.
 #[component]
-pub fn RegionSetting(region: RwSignal<Option<RegionCode>>) -> impl IntoView {
+pub fn RegionSetting(
+    region: RwSignal<Option<RegionCode>>,
+    /// Whose region: the distributor's sales region, or where an inspector checks.
+    #[prop(optional, into)]
+    inspecting: Signal<bool>,
+) -> impl IntoView {
     let t = use_texts();
     let (error, set_error) = signal(None::<String>);
     let initial = region
@@ -74,7 +83,11 @@ pub fn RegionSetting(region: RwSignal<Option<RegionCode>>) -> impl IntoView {
     };
     view! {
         <div class="region-setting">
-            <label for="my-region">{move || t.get().my_region_label}</label>
+            <label for="my-region">
+                {move || {
+                    if inspecting.get() { t.get().check_region_label } else { t.get().my_region_label }
+                }}
+            </label>
             <input
                 id="my-region"
                 inputmode="numeric"

@@ -6,6 +6,7 @@ pub mod config;
 pub mod distributor;
 pub mod i18n;
 pub mod online;
+pub mod regulator;
 pub mod scanner;
 pub mod storage;
 pub mod verdict_view;
@@ -16,6 +17,8 @@ use tracecode_core::{RegionCode, SignedTrustList, TrustList};
 
 use crate::distributor::{Mode, RegionSetting, ScanEntry, ScanList};
 use crate::i18n::{provide_i18n, province, use_texts, Texts};
+use crate::regulator::panel::{RegulatorPanel, SpotChecks};
+use crate::regulator::SpotCheck;
 use crate::scanner::CameraScanner;
 use crate::verdict_view::VerdictView;
 
@@ -28,11 +31,15 @@ pub fn device_now() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// The device's time zone offset now.
+pub fn local_offset() -> UtcOffset {
+    let offset_minutes = -js_sys::Date::new_0().get_timezone_offset() as i32;
+    UtcOffset::from_whole_seconds(offset_minutes * 60).unwrap_or(UtcOffset::UTC)
+}
+
 /// A time in the device's time zone, to the minute (`2026-11-22 16:00`).
 pub fn local_time(at: OffsetDateTime) -> String {
-    let offset_minutes = -js_sys::Date::new_0().get_timezone_offset() as i32;
-    let local = UtcOffset::from_whole_seconds(offset_minutes * 60)
-        .map_or(at, |offset| at.to_offset(offset));
+    let local = at.to_offset(local_offset());
     format!("{} {:02}:{:02}", local.date(), local.hour(), local.minute())
 }
 
@@ -92,25 +99,44 @@ pub fn App() -> impl IntoView {
     let my_region = RwSignal::new(distributor::stored_region());
     let entries = RwSignal::new(Vec::<ScanEntry>::new());
     let distributing = Signal::derive(move || mode.get() == Mode::Distributor);
-    // Scans happen where the distributor is; a shopper's location is never sent.
+    let inspecting = Signal::derive(move || mode.get() == Mode::Regulator);
+    // Distributors and inspectors scan unit after unit, with the camera kept on.
+    let continuous = Signal::derive(move || mode.get() != Mode::Consumer);
+    // Scans happen where the distributor or inspector is; a shopper's location is never sent.
     let scan_region = Signal::derive(move || {
-        if distributing.get() {
+        if continuous.get() {
             my_region.get()
         } else {
             None
         }
     });
+    // The regulator's queue exists only once the mode is used, then for the page's life.
+    let spot = StoredValue::new_local(None::<SpotChecks>);
+    let spot_checks = move || {
+        if spot.with_value(Option::is_none) {
+            spot.set_value(Some(SpotChecks::start()));
+        }
+        spot.get_value()
+    };
 
     let on_code = move |text: String| {
-        if distributing.get_untracked() {
-            trust.with_untracked(|loaded| {
-                if let Some(Ok(trust)) = loaded {
-                    let entry =
-                        ScanEntry::new(&text, trust, my_region.get_untracked(), device_now());
+        let now = device_now();
+        let region = my_region.get_untracked();
+        trust.with_untracked(|loaded| {
+            let Some(Ok(trust)) = loaded else { return };
+            match mode.get_untracked() {
+                Mode::Consumer => {}
+                Mode::Distributor => {
+                    let entry = ScanEntry::new(&text, trust, region, now);
                     entries.update(|list| list.push(entry));
                 }
-            });
-        }
+                Mode::Regulator => {
+                    if let Some(spot) = spot_checks() {
+                        spot.record(SpotCheck::new(&text, trust, region, now));
+                    }
+                }
+            }
+        });
         set_code_text.set(text);
     };
     let set_mode = move |next: Mode| {
@@ -145,7 +171,12 @@ pub fn App() -> impl IntoView {
                         .map(|loaded| match loaded {
                             Ok(trust) => {
                                 view! {
-                                    <VerdictView trust=trust code_text=code_text scan_region=scan_region />
+                                    <VerdictView
+                                        trust=trust
+                                        code_text=code_text
+                                        scan_region=scan_region
+                                        record_scans=Signal::derive(move || !inspecting.get())
+                                    />
                                 }
                                     .into_any()
                             }
@@ -176,11 +207,17 @@ pub fn App() -> impl IntoView {
                         on:change=move |_| set_mode(Mode::Distributor) />
                     {move || t.get().mode_distributor}
                 </label>
+                <label>
+                    <input type="radio" name="mode" value="regulator"
+                        prop:checked=move || mode.get() == Mode::Regulator
+                        on:change=move |_| set_mode(Mode::Regulator) />
+                    {move || t.get().mode_regulator}
+                </label>
             </fieldset>
-            <Show when=move || distributing.get()>
-                <RegionSetting region=my_region />
+            <Show when=move || continuous.get()>
+                <RegionSetting region=my_region inspecting=inspecting />
             </Show>
-            <CameraScanner on_code=on_code continuous=distributing />
+            <CameraScanner on_code=on_code continuous=continuous />
             <label for="code-input">{move || t.get().code_label}</label>
             <textarea
                 id="code-input"
@@ -193,6 +230,9 @@ pub fn App() -> impl IntoView {
             ></textarea>
             <Show when=move || distributing.get()>
                 <ScanList entries=entries />
+            </Show>
+            <Show when=move || inspecting.get()>
+                {move || spot_checks().map(|spot| view! { <RegulatorPanel spot=spot /> })}
             </Show>
         </main>
     }

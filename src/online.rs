@@ -63,15 +63,36 @@ pub struct Certificate {
 pub enum OnlineError {
     /// No network, or the registry is down: the offline verdict stands (`RegistryUnreachable`).
     Unreachable,
-    /// The registry answered with an error; its message.
-    Refused(String),
+    /// The registry answered with an error: its status and message.
+    Refused { status: u16, message: String },
+}
+
+impl OnlineError {
+    /// Whether asking again later may succeed: no network, rate limits and server errors do;
+    /// a request the registry refused on its merits (422: not genuine) does not.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Unreachable => true,
+            Self::Refused { status, .. } => *status == 429 || *status >= 500,
+        }
+    }
+}
+
+impl std::fmt::Display for OnlineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unreachable => f.write_str("registry unreachable"),
+            Self::Refused { message, .. } => f.write_str(message),
+        }
+    }
 }
 
 /// Both online answers, each on its own: a static deployment has timelines but no scan
 /// counting.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Online {
-    pub scan: Result<ScanReport, OnlineError>,
+    /// `Ok(None)`: the scan was not recorded here.
+    pub scan: Result<Option<ScanReport>, OnlineError>,
     pub timeline: Result<Option<Timeline>, OnlineError>,
     /// Minutes between this device's clock and the registry's `Date`, when they differ by
     /// more than [`SKEW_TOLERANCE_MINUTES`].
@@ -81,8 +102,30 @@ pub struct Online {
 /// A clock this far off changes what "expired" means for the trust list: worth a warning.
 pub const SKEW_TOLERANCE_MINUTES: i64 = 5;
 
-/// Records the scan and fetches the timeline, both at once.
-pub async fn look_up(code: &VerifiedCode, region: Option<RegionCode>) -> Online {
+/// Records one scan of a code with the registry; with the clock skew its `Date` shows.
+pub async fn record_scan(
+    code: &str,
+    region: Option<RegionCode>,
+) -> Result<(ScanReport, Option<i64>), OnlineError> {
+    let body = serde_json::json!({
+        "code": code,
+        "region": region,
+        "device": crate::storage::device_nonce(),
+    });
+    let request = Request::post(&format!("{}/v1/scans", config::registry_base()))
+        .json(&body)
+        .map_err(|e| OnlineError::Refused {
+            status: 0,
+            message: e.to_string(),
+        })?;
+    let response = request.send().await.map_err(|_| OnlineError::Unreachable)?;
+    let skew = clock_skew(&response);
+    Ok((read_json::<ScanReport>(response).await?, skew))
+}
+
+/// Records the scan (unless `record` is false: the regulator's queue records its own) and
+/// fetches the timeline, both at once.
+pub async fn look_up(code: &VerifiedCode, region: Option<RegionCode>, record: bool) -> Online {
     let data = &code.code().data;
     let base = config::registry_base();
     let mut timeline_url = format!(
@@ -98,18 +141,13 @@ pub async fn look_up(code: &VerifiedCode, region: Option<RegionCode>) -> Online 
                 .unwrap_or_default(),
         );
     }
-    let body = serde_json::json!({
-        "code": code.code().url(),
-        "region": region,
-        "device": crate::storage::device_nonce(),
-    });
+    let url = code.code().url();
     let scan = async {
-        let request = Request::post(&format!("{base}/v1/scans"))
-            .json(&body)
-            .map_err(|e| OnlineError::Refused(e.to_string()))?;
-        let response = request.send().await.map_err(|_| OnlineError::Unreachable)?;
-        let skew = clock_skew(&response);
-        Ok::<_, OnlineError>((read_json::<ScanReport>(response).await?, skew))
+        if record {
+            record_scan(&url, region).await.map(Some)
+        } else {
+            Ok(None)
+        }
     };
     let timeline = async {
         let response = Request::get(&timeline_url)
@@ -123,7 +161,8 @@ pub async fn look_up(code: &VerifiedCode, region: Option<RegionCode>) -> Online 
     };
     let (scan, timeline) = futures::future::join(scan, timeline).await;
     let (scan, clock_skew_minutes) = match scan {
-        Ok((report, skew)) => (Ok(report), skew),
+        Ok(Some((report, skew))) => (Ok(Some(report)), skew),
+        Ok(None) => (Ok(None), None),
         Err(e) => (Err(e), None),
     };
     Online {
@@ -140,9 +179,15 @@ async fn read_json<T: for<'de> Deserialize<'de>>(response: Response) -> Result<T
         .await
         .map_err(|_| OnlineError::Unreachable)?;
     if !(200..300).contains(&status) {
-        return Err(OnlineError::Refused(error_message(status, &text)));
+        return Err(OnlineError::Refused {
+            status,
+            message: error_message(status, &text),
+        });
     }
-    serde_json::from_str(&text).map_err(|e| OnlineError::Refused(format!("unexpected answer: {e}")))
+    serde_json::from_str(&text).map_err(|e| OnlineError::Refused {
+        status,
+        message: format!("unexpected answer: {e}"),
+    })
 }
 
 /// The registry's `message`, else the status.
@@ -218,6 +263,19 @@ mod tests {
         assert_eq!(safe_link("javascript:alert(1)"), None);
         assert_eq!(safe_link(" javascript:alert(1)"), None);
         assert_eq!(safe_link("data:text/html,x"), None);
+    }
+
+    #[test]
+    fn only_some_failures_are_worth_retrying() {
+        let refused = |status| OnlineError::Refused {
+            status,
+            message: String::new(),
+        };
+        assert!(OnlineError::Unreachable.is_transient());
+        assert!(refused(429).is_transient());
+        assert!(refused(503).is_transient());
+        assert!(!refused(422).is_transient());
+        assert!(!refused(400).is_transient());
     }
 
     #[test]

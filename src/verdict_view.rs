@@ -34,7 +34,11 @@ pub fn VerdictView(
     trust: TrustList,
     #[prop(into)] code_text: Signal<String>,
     #[prop(into)] scan_region: Signal<Option<RegionCode>>,
+    /// Whether showing a verdict records a scan (not in regulator mode: its queue does).
+    #[prop(optional, into)]
+    record_scans: Option<Signal<bool>>,
 ) -> impl IntoView {
+    let record_scans = record_scans.unwrap_or(Signal::stored(true));
     let t = use_texts();
     let outcome = Memo::new(move |_| {
         let text = code_text.get();
@@ -46,9 +50,10 @@ pub fn VerdictView(
     let online = LocalResource::new(move || {
         let code = genuine.get();
         let region = scan_region.get_untracked();
+        let record = record_scans.get_untracked();
         async move {
             match code {
-                Some(code) => Some(online::look_up(&code, region).await),
+                Some(code) => Some(online::look_up(&code, region, record).await),
                 None => None,
             }
         }
@@ -162,7 +167,8 @@ fn online_part(t: &'static Texts, online: Option<Online>) -> AnyView {
         .clock_skew_minutes
         .map(|m| view! { <p class="warning" role="alert">"⚠ "{(t.clock_skew)(m)}</p> });
     let scan = match online.scan {
-        Ok(report) => {
+        Ok(None) => ().into_any(),
+        Ok(Some(report)) => {
             let answer = if report.first_query {
                 view! { <p class="answer first" data-answer="first">"✔ "{t.first_query}</p> }
                     .into_any()
@@ -185,8 +191,8 @@ fn online_part(t: &'static Texts, online: Option<Online>) -> AnyView {
             view! { <p class="status offline" role="status" data-online="unreachable">"ℹ "{t.online_unreachable}</p> }
                 .into_any()
         }
-        Err(OnlineError::Refused(message)) => {
-            view! { <p class="status error" role="alert">{(t.online_failed)(&message)}</p> }
+        Err(error) => {
+            view! { <p class="status error" role="alert">{(t.online_failed)(&error.to_string())}</p> }
                 .into_any()
         }
     };
@@ -195,8 +201,8 @@ fn online_part(t: &'static Texts, online: Option<Online>) -> AnyView {
         Ok(None) => view! { <p class="timeline-empty">{t.timeline_empty}</p> }.into_any(),
         // Unreachable is said once, above.
         Err(OnlineError::Unreachable) => ().into_any(),
-        Err(OnlineError::Refused(message)) => {
-            view! { <p class="status error">{(t.online_failed)(&message)}</p> }.into_any()
+        Err(error) => {
+            view! { <p class="status error">{(t.online_failed)(&error.to_string())}</p> }.into_any()
         }
     };
     view! { {skew}{scan}{timeline} }.into_any()

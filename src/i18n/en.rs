@@ -13,6 +13,7 @@ pub(super) const TEXTS: Texts = Texts {
     mode_legend: "I am",
     mode_consumer: "a shopper",
     mode_distributor: "a distributor",
+    mode_regulator: "an inspector",
 
     code_label: "Code (the text of the QR code)",
     code_placeholder: "https://…/01/…/21/…?s=…",
@@ -98,6 +99,7 @@ pub(super) const TEXTS: Texts = Texts {
     event_made_from: "Made from raw materials",
 
     my_region_label: "My sales region (GB/T 2260 code)",
+    check_region_label: "Where I am checking (GB/T 2260 code)",
     my_region_hint: "For example 310000 for Shanghai or 440300 for Shenzhen. Kept on this device.",
     my_region_invalid: |e| format!("Not a region code: {e}"),
     region_match: |region| format!("In region: may be sold in {region}."),
@@ -110,4 +112,17 @@ pub(super) const TEXTS: Texts = Texts {
     col_unit: "Unit",
     col_verdict: "Verdict",
     col_region: "Region",
+    col_sync: "Registry",
+
+    checks_heading: "Spot checks on this device",
+    checks_summary: |all, pending| format!("{all} checks kept on this device, {pending} waiting to be reported."),
+    sync_now: "Report now",
+    syncing: "Reporting…",
+    sync_pending: "waiting",
+    sync_sent: |count| format!("recorded ({count} scans in all)"),
+    sync_refused: "not reported",
+    queue_failed: |e| format!("The checks could not be stored on this device: {e}"),
+    export_day_label: "Day to export",
+    export_csv: "Export the day as CSV",
+    export_ready: |name| format!("Download {name} again"),
 };

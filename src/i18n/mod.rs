@@ -124,6 +124,7 @@ pub struct Texts {
     pub mode_legend: &'static str,
     pub mode_consumer: &'static str,
     pub mode_distributor: &'static str,
+    pub mode_regulator: &'static str,
 
     pub code_label: &'static str,
     pub code_placeholder: &'static str,
@@ -191,6 +192,7 @@ pub struct Texts {
     pub event_made_from: &'static str,
 
     pub my_region_label: &'static str,
+    pub check_region_label: &'static str,
     pub my_region_hint: &'static str,
     pub my_region_invalid: fn(&str) -> String,
     pub region_match: fn(&str) -> String,
@@ -203,4 +205,18 @@ pub struct Texts {
     pub col_unit: &'static str,
     pub col_verdict: &'static str,
     pub col_region: &'static str,
+    pub col_sync: &'static str,
+
+    pub checks_heading: &'static str,
+    /// All checks, checks waiting to be reported.
+    pub checks_summary: fn(usize, usize) -> String,
+    pub sync_now: &'static str,
+    pub syncing: &'static str,
+    pub sync_pending: &'static str,
+    pub sync_sent: fn(u64) -> String,
+    pub sync_refused: &'static str,
+    pub queue_failed: fn(&str) -> String,
+    pub export_day_label: &'static str,
+    pub export_csv: &'static str,
+    pub export_ready: fn(&str) -> String,
 }

@@ -13,6 +13,7 @@ pub(super) const TEXTS: Texts = Texts {
     mode_legend: "我是",
     mode_consumer: "消费者",
     mode_distributor: "经销商",
+    mode_regulator: "监管人员",
 
     code_label: "码内容（二维码中的文字）",
     code_placeholder: "https://…/01/…/21/…?s=…",
@@ -102,6 +103,7 @@ pub(super) const TEXTS: Texts = Texts {
     event_made_from: "由原料加工而成",
 
     my_region_label: "我的销售区域（GB/T 2260 代码）",
+    check_region_label: "抽检地点（GB/T 2260 代码）",
     my_region_hint: "例如上海为 310000，深圳为 440300。仅保存在本设备。",
     my_region_invalid: |e| format!("不是有效的区域代码：{e}"),
     region_match: |region| format!("区域相符：可在{region}销售。"),
@@ -114,4 +116,17 @@ pub(super) const TEXTS: Texts = Texts {
     col_unit: "商品",
     col_verdict: "结果",
     col_region: "区域",
+    col_sync: "上报",
+
+    checks_heading: "本设备上的抽检记录",
+    checks_summary: |all, pending| format!("本设备保存了 {all} 条抽检记录，{pending} 条等待上报。"),
+    sync_now: "立即上报",
+    syncing: "正在上报…",
+    sync_pending: "等待上报",
+    sync_sent: |count| format!("已记录（共 {count} 次扫码）"),
+    sync_refused: "不上报",
+    queue_failed: |e| format!("抽检记录无法保存在本设备上：{e}"),
+    export_day_label: "导出日期",
+    export_csv: "导出当天记录（CSV）",
+    export_ready: |name| format!("再次下载 {name}"),
 };

@@ -54,7 +54,8 @@ pub struct World {
     /// `http://127.0.0.1:PORT`: the app and the API.
     pub base: String,
     api: Router,
-    server: tokio::task::JoinHandle<()>,
+    addr: SocketAddr,
+    server: std::sync::Mutex<tokio::task::JoinHandle<()>>,
     driver: tokio::process::Child,
     driver_url: String,
     _db: tempfile::TempDir,
@@ -89,13 +90,9 @@ impl World {
         state.app_dir = Some(dist);
         let api = app(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let base = format!("http://{}", listener.local_addr()?);
-        let service = api
-            .clone()
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, service).await;
-        });
+        let addr = listener.local_addr()?;
+        let base = format!("http://{addr}");
+        let server = serve(listener, api.clone());
 
         let driver_port = free_port()?;
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
@@ -112,7 +109,8 @@ impl World {
         let world = Self {
             base,
             api,
-            server,
+            addr,
+            server: std::sync::Mutex::new(server),
             driver,
             driver_url,
             _db: db,
@@ -177,7 +175,19 @@ impl World {
 
     /// The registry goes away, as when the network is cut: the page keeps what it loaded.
     pub fn cut_network(&self) {
-        self.server.abort();
+        if let Ok(server) = self.server.lock() {
+            server.abort();
+        }
+    }
+
+    /// The registry is back on the same address, with everything it stored.
+    pub async fn restore_network(&self) -> Result<()> {
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        let server = serve(listener, self.api.clone());
+        if let Ok(mut slot) = self.server.lock() {
+            *slot = server;
+        }
+        Ok(())
     }
 
     /// A fresh Chromium showing `camera_code` (if any) to its fake camera, in `lang`.
@@ -194,13 +204,21 @@ impl World {
                 path.canonicalize()?.display()
             ));
         }
+        let downloads = dir.join("downloads").join(name);
+        let _ = std::fs::remove_dir_all(&downloads);
+        std::fs::create_dir_all(&downloads)?;
+        let downloads = downloads.canonicalize()?;
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "goog:chromeOptions".into(),
             json!({
                 "binary": std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into()),
                 "args": args,
-                "prefs": {"intl.accept_languages": lang},
+                "prefs": {
+                    "intl.accept_languages": lang,
+                    "download.default_directory": downloads.to_string_lossy(),
+                    "download.prompt_for_download": false,
+                },
             }),
         );
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
@@ -212,13 +230,14 @@ impl World {
             client,
             name: name.to_owned(),
             base: self.base.clone(),
+            downloads,
         })
     }
 }
 
 impl Drop for World {
     fn drop(&mut self) {
-        self.server.abort();
+        self.cut_network();
         let _ = self.driver.start_kill();
     }
 }
@@ -229,6 +248,7 @@ pub struct Page {
     pub client: Client,
     name: String,
     base: String,
+    downloads: PathBuf,
 }
 
 impl Page {
@@ -311,6 +331,23 @@ impl Page {
         Ok(value.as_str().map(str::to_owned))
     }
 
+    /// The name and text of the file the page downloaded whose name starts with `prefix` and
+    /// ends with `suffix`, once it is complete.
+    pub async fn downloaded(&self, prefix: &str, suffix: &str) -> Result<(String, String)> {
+        for _ in 0..100 {
+            let names = std::fs::read_dir(&self.downloads)?
+                .filter_map(|e| e.ok()?.file_name().into_string().ok());
+            for name in names {
+                if name.starts_with(prefix) && name.ends_with(suffix) {
+                    let text = std::fs::read_to_string(self.downloads.join(&name))?;
+                    return Ok((name, text));
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("{}: no {prefix}…{suffix} downloaded within 10 s", self.name)
+    }
+
     /// Waits until the service worker controls the page (the app is then cached for offline).
     pub async fn wait_for_offline_ready(&self) -> Result<()> {
         for _ in 0..100 {
@@ -344,6 +381,13 @@ impl Page {
         self.client.close().await?;
         Ok(())
     }
+}
+
+fn serve(listener: tokio::net::TcpListener, api: Router) -> tokio::task::JoinHandle<()> {
+    let service = api.into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, service).await;
+    })
 }
 
 fn free_port() -> Result<u16> {

@@ -15,6 +15,7 @@ const UNITS: &[(u64, &str)] = &[
     (1004, LOT),
     (1005, LOT),
     (1006, LOT),
+    (1007, LOT),
     (2001, RECALLED_LOT),
 ];
 const XSS_SERIAL: u64 = 1006;
@@ -276,6 +277,65 @@ async fn with_the_network_cut_the_installed_app_still_verifies() -> Result<()> {
         .await?;
     page.wait_for(".verdict[data-verdict=Tampered]").await?;
     page.screenshot("2-tampered").await?;
+    page.assert_clean().await?;
+    page.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inspector_checks_offline_and_nothing_is_lost_until_it_is_reported() -> Result<()> {
+    if !enabled("regulator") {
+        return Ok(());
+    }
+    let world = World::start(UNITS, XSS_SERIAL).await?;
+    let code = fixtures::code(1007, LOT);
+    let page = world.browser("regulator", Some(&code), "en-US").await?;
+    page.open("/").await?;
+    page.click("input[name=mode][value=regulator]").await?;
+    page.type_into("#my-region", fixtures::SALES_REGION).await?;
+    page.wait_for_offline_ready().await?;
+    world.cut_network();
+    page.click("button.start-camera").await?;
+    page.wait_for("table.checks tr[data-sync=pending][data-verdict=Genuine]")
+        .await?;
+    page.wait_for(".sync-summary[data-pending='1']").await?;
+    // The same label staying in view is one check, not many.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(page.count("table.checks tbody tr").await?, 1);
+    page.click("button.stop-camera").await?;
+    page.screenshot("1-offline-pending").await?;
+    // A reload with no network: the check is still there, still waiting.
+    page.open("/").await?;
+    page.wait_for("table.checks tr[data-sync=pending]").await?;
+    // A report attempt while offline changes nothing.
+    page.click("button.sync-now").await?;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    page.wait_for("table.checks tr[data-sync=pending]").await?;
+    // Back online: reported once, recorded by the registry.
+    world.restore_network().await?;
+    page.click("button.sync-now").await?;
+    let row = page.text_of("table.checks tr[data-sync=sent]").await?;
+    assert!(row.contains("recorded (1 scans in all)"), "{row}");
+    page.wait_for(".sync-summary[data-pending='0']").await?;
+    let again = world
+        .scan_elsewhere(&code, fixtures::SALES_REGION, "another-phone-0000002")
+        .await?;
+    assert_eq!(again["count"], 2);
+    page.screenshot("2-reported").await?;
+    // The day's report.
+    page.click("button.export-csv").await?;
+    page.wait_for("a.csv-download").await?;
+    // Named after the device's local day.
+    let (_, csv) = page.downloaded("spot-checks-20", ".csv").await?;
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[0].starts_with("\u{feff}time,verdict,unit,lot,"),
+        "{csv}"
+    );
+    assert!(
+        lines[1].contains(",Genuine,06901234567892 · 1007,L2611A,310000,310000,no,sent,1,"),
+        "{csv}"
+    );
     page.assert_clean().await?;
     page.close().await
 }
