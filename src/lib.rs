@@ -2,10 +2,12 @@
 //! pinned trust list, then show what the registry knows. Pure verification lives in
 //! `tracecode-core` and decoding in `tracecode-scan`; this crate wires them to the page.
 
+pub mod camera;
 pub mod config;
 pub mod distributor;
 pub mod i18n;
 pub mod online;
+pub mod photo;
 pub mod regulator;
 pub mod scanner;
 pub mod storage;

@@ -10,12 +10,12 @@ use leptos::prelude::*;
 use tracecode_scan_worker::{FrameMessage, ScanAnswer, WORKER_URL};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, MediaStream,
-    MediaStreamConstraints, MessageEvent, Worker,
+    CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, MediaStream, MessageEvent,
+    Worker,
 };
 
+use crate::camera;
 use crate::i18n::{use_texts, Texts};
 
 /// Longest side of the frames handed to the scanner: enough for a label at arm's length.
@@ -37,17 +37,6 @@ fn camera_error(t: &Texts, error: &JsValue) -> String {
         "NotReadableError" => t.camera_busy.to_owned(),
         _ => (t.camera_failed)(&name),
     }
-}
-
-async fn open_camera() -> Result<MediaStream, JsValue> {
-    let devices = window().navigator().media_devices()?;
-    let constraints = MediaStreamConstraints::new();
-    // The rear camera; the browser picks its main lens, not the ultra-wide.
-    let video = js_sys::Object::new();
-    js_sys::Reflect::set(&video, &"facingMode".into(), &"environment".into())?;
-    constraints.set_video(&video);
-    let stream = JsFuture::from(devices.get_user_media_with_constraints(&constraints)?).await?;
-    stream.dyn_into::<MediaStream>()
 }
 
 fn stop(stream: &MediaStream) {
@@ -110,6 +99,7 @@ impl Grabber {
             width: w,
             height: h,
             pixels,
+            thorough: false,
         })
     }
 }
@@ -142,17 +132,37 @@ pub fn CameraScanner(
     };
     on_cleanup(stop_camera);
 
-    let start = move |_| {
+    let cameras = RwSignal::new(Vec::<camera::Camera>::new());
+    let controls = RwSignal::new(camera::Controls::default());
+    let torch_on = RwSignal::new(false);
+    let start_with = move |device: Option<String>| {
         let worker_url = worker_url.get_value();
         leptos::task::spawn_local(async move {
             set_error.set(None);
-            let stream = match open_camera().await {
+            let mut stream = match camera::open(device.as_deref()).await {
                 Ok(s) => s,
                 Err(e) => {
                     set_error.set(Some(camera_error(t.get_untracked(), &e)));
                     return;
                 }
             };
+            // Labels are known once permission is granted: now the main lens can be chosen.
+            cameras.set(camera::list().await);
+            let label = camera::video_track(&stream)
+                .map(|t| t.label())
+                .unwrap_or_default();
+            if device.is_none() {
+                if let Some(main) = cameras.with_untracked(|c| camera::main_lens_instead(&label, c))
+                {
+                    if let Ok(better) = camera::open(Some(&main)).await {
+                        stop(&stream);
+                        stream = better;
+                    }
+                }
+            }
+            let track = camera::video_track(&stream);
+            controls.set(track.as_ref().map(camera::controls).unwrap_or_default());
+            torch_on.set(false);
             let Some(video) = video_ref.get_untracked() else {
                 stop(&stream);
                 return;
@@ -167,6 +177,7 @@ pub fn CameraScanner(
             let started = Rc::new(Session {
                 video,
                 stream,
+                track,
                 grabber,
                 worker,
                 // Until the worker says it is ready.
@@ -207,6 +218,78 @@ pub fn CameraScanner(
         });
     };
 
+    let start = move |_| start_with(None);
+    let current_track = move || session.with_value(|s| s.as_ref().and_then(|s| s.track.clone()));
+    // The next camera the browser lists after the one in use.
+    let switch_camera = move |_| {
+        let current = current_track()
+            .and_then(|track| {
+                let settings = js_sys::Reflect::get(&track, &"getSettings".into()).ok()?;
+                let settings = settings.dyn_ref::<js_sys::Function>()?.call0(&track).ok()?;
+                js_sys::Reflect::get(&settings, &"deviceId".into())
+                    .ok()?
+                    .as_string()
+            })
+            .unwrap_or_default();
+        let next = cameras.with_untracked(|list| {
+            let at = list
+                .iter()
+                .position(|c| c.id == current)
+                .map_or(0, |i| i + 1);
+            list.get(at % list.len().max(1)).map(|c| c.id.clone())
+        });
+        stop_camera();
+        start_with(next);
+    };
+    let toggle_torch = move |_| {
+        let Some(track) = current_track() else { return };
+        let on = !torch_on.get_untracked();
+        leptos::task::spawn_local(async move {
+            if camera::apply(&track, "torch", on.into()).await {
+                torch_on.set(on);
+            }
+        });
+    };
+    let set_zoom = move |ev: leptos::ev::Event| {
+        let Some(track) = current_track() else { return };
+        let Ok(value) = event_target_value(&ev).parse::<f64>() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            camera::apply(&track, "zoom", value.into()).await;
+        });
+    };
+    let (reading, set_reading) = signal(false);
+    let read_photo = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        // The same photo chosen again is a new change.
+        input.set_value("");
+        stop_camera();
+        set_error.set(None);
+        set_reading.set(true);
+        let worker_url = worker_url.get_value();
+        leptos::task::spawn_local(async move {
+            let result = crate::photo::read_photo(&file, &worker_url).await;
+            set_reading.set(false);
+            let t = t.get_untracked();
+            match result {
+                Ok(texts) => match texts.into_iter().next() {
+                    Some(text) => on_code.run(text),
+                    None => set_error.set(Some(t.photo_no_code.to_owned())),
+                },
+                Err(crate::photo::PhotoError::NotAnImage) => {
+                    set_error.set(Some(t.photo_not_image.to_owned()))
+                }
+                Err(crate::photo::PhotoError::Worker) => {
+                    set_error.set(Some(t.camera_frames_unsupported.to_owned()))
+                }
+            }
+        });
+    };
+
     view! {
         <section class="scanner" aria-label=move || t.get().scanner_label>
             <div class="viewfinder" class:active=running>
@@ -222,7 +305,31 @@ pub fn CameraScanner(
                     <button type="button" class="start-camera" on:click=start>{move || t.get().start_camera}</button>
                 }
             >
-                <button type="button" class="stop-camera" on:click=move |_| stop_camera()>{move || t.get().stop_camera}</button>
+                <div class="camera-controls">
+                    <button type="button" class="stop-camera" on:click=move |_| stop_camera()>{move || t.get().stop_camera}</button>
+                    <Show when=move || cameras.with(|c| c.len() > 1)>
+                        <button type="button" class="secondary switch-camera" on:click=switch_camera>
+                            {move || t.get().switch_camera}
+                        </button>
+                    </Show>
+                    <Show when=move || controls.get().torch>
+                        <button type="button" class="secondary torch" aria-pressed=move || torch_on.get().to_string()
+                            on:click=toggle_torch>
+                            {move || t.get().torch}
+                        </button>
+                    </Show>
+                    {move || controls.get().zoom.map(|(min, max, step)| view! {
+                        <label class="zoom">
+                            {move || t.get().zoom}
+                            <input type="range" min=min max=max step=step value=min on:input=set_zoom />
+                        </label>
+                    })}
+                </div>
+            </Show>
+            <label class="photo-button" for="photo-input">{move || t.get().read_photo}</label>
+            <input id="photo-input" class="photo-input" type="file" accept="image/*" on:change=read_photo />
+            <Show when=move || reading.get()>
+                <p class="status" role="status">{move || t.get().reading_photo}</p>
             </Show>
             <Show when=move || error.get().is_some()>
                 <p class="status error" role="alert">{move || error.get()}</p>
@@ -239,6 +346,7 @@ type Handler<E> = RefCell<Option<Closure<dyn FnMut(E)>>>;
 struct Session {
     video: HtmlVideoElement,
     stream: MediaStream,
+    track: Option<web_sys::MediaStreamTrack>,
     grabber: Grabber,
     worker: Worker,
     busy: Cell<bool>,

@@ -46,6 +46,15 @@ pub fn VerdictView(
         (!text.is_empty()).then(|| verify_text(text, &trust, crate::device_now()))
     });
     let genuine = Memo::new(move |_| outcome.get().and_then(Result::ok));
+    // Timing marks for field measurements and `cargo xtask bench web`: when the first verdict
+    // and the first online answer were on screen.
+    Effect::new(move |marked: Option<bool>| {
+        let shown = marked.unwrap_or(false) || outcome.with(Option::is_some);
+        if shown && marked != Some(true) {
+            mark("tracecode-verdict");
+        }
+        shown
+    });
     // Keyed on the verified code alone: switching language or region redraws, never re-counts.
     let online = LocalResource::new(move || {
         let code = genuine.get();
@@ -57,6 +66,14 @@ pub fn VerdictView(
                 None => None,
             }
         }
+    });
+
+    Effect::new(move |marked: Option<bool>| {
+        let answered = marked.unwrap_or(false) || online.with(|o| matches!(o, Some(Some(_))));
+        if answered && marked != Some(true) {
+            mark("tracecode-online");
+        }
+        answered
     });
 
     move || {
@@ -88,6 +105,12 @@ pub fn VerdictView(
                 </section>
             }
         })
+    }
+}
+
+fn mark(name: &str) {
+    if let Some(performance) = window().performance() {
+        let _ = performance.mark(name);
     }
 }
 

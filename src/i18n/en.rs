@@ -30,6 +30,13 @@ pub(super) const TEXTS: Texts = Texts {
     camera_failed: |name| format!("The camera could not start ({name})."),
     camera_frames_unsupported: "This browser cannot read camera frames.",
     viewfinder_hint: "Hold the code inside the frame.",
+    switch_camera: "Switch camera",
+    torch: "Light",
+    zoom: "Zoom",
+    read_photo: "Or read a photo of the code",
+    reading_photo: "Reading the photo…",
+    photo_no_code: "No code was found in this photo. Take it closer, in focus, with the whole code in view.",
+    photo_not_image: "This file is not a picture the browser can open.",
 
     verdict_genuine: "Genuine: issued by the brand",
     verdict_tampered: "Code invalid: its data was altered. Beware of fakes.",

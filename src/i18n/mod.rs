@@ -141,6 +141,13 @@ pub struct Texts {
     pub camera_failed: fn(&str) -> String,
     pub camera_frames_unsupported: &'static str,
     pub viewfinder_hint: &'static str,
+    pub switch_camera: &'static str,
+    pub torch: &'static str,
+    pub zoom: &'static str,
+    pub read_photo: &'static str,
+    pub reading_photo: &'static str,
+    pub photo_no_code: &'static str,
+    pub photo_not_image: &'static str,
 
     pub verdict_genuine: &'static str,
     pub verdict_tampered: &'static str,

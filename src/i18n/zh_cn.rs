@@ -30,6 +30,13 @@ pub(super) const TEXTS: Texts = Texts {
     camera_failed: |name| format!("摄像头无法启动（{name}）。"),
     camera_frames_unsupported: "此浏览器无法读取摄像头画面。",
     viewfinder_hint: "请将二维码置于框内。",
+    switch_camera: "切换摄像头",
+    torch: "手电筒",
+    zoom: "缩放",
+    read_photo: "或识别二维码照片",
+    reading_photo: "正在识别照片…",
+    photo_no_code: "照片中未找到二维码。请靠近拍摄、对准焦点，并让整个二维码入镜。",
+    photo_not_image: "浏览器无法打开此文件，它不是图片。",
 
     verdict_genuine: "正品：由品牌方签发",
     verdict_tampered: "无效码：数据已被篡改，谨防假冒。",

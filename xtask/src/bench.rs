@@ -14,10 +14,32 @@ pub(crate) fn run(area: &str, args: &[&str]) -> Result<()> {
         ("registry", []) => registry(),
         ("scan", []) => scan("../shared/qr-corpus"),
         ("scan", ["--corpus", dir]) => scan(dir),
+        ("web", []) => web(),
         _ => bail!(
-            "unknown benchmark {area:?} {args:?} (known: core, issue, registry, scan [--corpus DIR])"
+            "unknown benchmark {area:?} {args:?} (known: core, issue, registry, scan [--corpus DIR], web)"
         ),
     }
+}
+
+/// The web app's budgets: the release build's transfer size and navigation-to-verdict times
+/// in headless Chromium against a real registry (crates/tracecode-e2e/src/bin/web_bench.rs).
+fn web() -> Result<()> {
+    crate::setup::ensure_web_tools()?;
+    crate::browser::ensure_chromium()?;
+    shell::step("web app release build", "trunk", &["build", "--release"])?;
+    shell::step(
+        "web benchmark",
+        "cargo",
+        &[
+            "run",
+            "--release",
+            "--locked",
+            "--package",
+            "tracecode-e2e",
+            "--bin",
+            "web-bench",
+        ],
+    )
 }
 
 /// Criterion benchmarks of the core, reported per code from Criterion's median estimates.

@@ -31,6 +31,8 @@ const USAGE: &str = "usage: cargo xtask <demo | test | bench <area> | setup | wi
   bench scan [--corpus DIR]
                 decode rates on a photographed corpus (default ../shared/qr-corpus): ours,
                 plain rqrr, zxing-cpp, ZBar, OpenCV
+  bench web     the web app's transfer size (brotli) and navigation-to-verdict times in
+                headless Chromium, cold and with the service worker
   setup         install the tools only (wasm32 target, trunk, wasm-bindgen, wasm-opt)
   with-postgres <command…>
                 run a command with a throwaway PostgreSQL on loopback, its URL in

@@ -115,6 +115,9 @@ pub fn events(units: &[(u64, &str)], xss_serial: u64) -> Value {
         "bizStep": "transforming", "bizLocation": {"id": plant},
     })];
     for (i, lot) in [LOT, RECALLED_LOT].into_iter().enumerate() {
+        if units_of(lot).is_empty() {
+            continue;
+        }
         list.push(json!({
             "type": "ObjectEvent", "eventID": format!("urn:uuid:e2e-commission-{i}"),
             "eventTime": "2026-11-20T02:00:00Z", "eventTimeZoneOffset": "+08:00",

@@ -11,8 +11,8 @@ const HEIGHT: usize = 480;
 /// Two seconds; Chromium plays the file in a loop.
 const FRAMES: usize = 20;
 
-/// Writes a video of the QR code of `text` to `out`.
-pub fn write_code_video(text: &str, out: &Path) -> Result<()> {
+/// The grey frame showing the QR code of `text`, row by row.
+fn code_frame(text: &str) -> Result<Vec<u8>> {
     let code = qrcode::QrCode::new(text.as_bytes())
         .with_context(|| format!("cannot make a QR code of {text:?}"))?;
     let modules = code.width();
@@ -34,6 +34,12 @@ pub fn write_code_video(text: &str, out: &Path) -> Result<()> {
             luma[(oy + y) * WIDTH + ox + x] = if on { 20 } else { 235 };
         }
     }
+    Ok(luma)
+}
+
+/// Writes a video of the QR code of `text` to `out`.
+pub fn write_code_video(text: &str, out: &Path) -> Result<()> {
+    let luma = code_frame(text)?;
     let mut video = Vec::with_capacity(FRAMES * WIDTH * HEIGHT * 3 / 2 + 64);
     writeln!(video, "YUV4MPEG2 W{WIDTH} H{HEIGHT} F10:1 Ip A1:1 C420")?;
     let chroma = vec![128u8; WIDTH * HEIGHT / 2];
@@ -43,6 +49,18 @@ pub fn write_code_video(text: &str, out: &Path) -> Result<()> {
         video.extend_from_slice(&chroma);
     }
     std::fs::write(out, video).with_context(|| format!("cannot write {}", out.display()))
+}
+
+/// Writes a photo (greyscale PNG, the video's frame) of the QR code of `text` to `out`.
+pub fn write_code_photo(text: &str, out: &Path) -> Result<()> {
+    let luma = code_frame(text)?;
+    let file =
+        std::fs::File::create(out).with_context(|| format!("cannot write {}", out.display()))?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), WIDTH as u32, HEIGHT as u32);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.write_header()?.write_image_data(&luma)?;
+    Ok(())
 }
 
 #[cfg(test)]

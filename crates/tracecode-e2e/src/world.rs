@@ -192,10 +192,28 @@ impl World {
 
     /// A fresh Chromium showing `camera_code` (if any) to its fake camera, in `lang`.
     pub async fn browser(&self, name: &str, camera_code: Option<&str>, lang: &str) -> Result<Page> {
+        self.browser_with(name, camera_code, lang, &[]).await
+    }
+
+    /// [`World::browser`] with more Chromium flags.
+    pub async fn browser_with(
+        &self,
+        name: &str,
+        camera_code: Option<&str>,
+        lang: &str,
+        flags: &[&str],
+    ) -> Result<Page> {
         let dir = artefacts();
         std::fs::create_dir_all(dir.join("screenshots"))?;
-        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+        // A flag given here replaces the default of the same name.
+        let name_of = |flag: &str| flag.split('=').next().unwrap_or(flag).to_owned();
+        let mut args: Vec<String> = CHROMIUM_FLAGS
+            .iter()
+            .filter(|f| !flags.iter().any(|g| name_of(g) == name_of(f)))
+            .map(|f| f.to_string())
+            .collect();
         args.push(format!("--lang={lang}"));
+        args.extend(flags.iter().map(|f| f.to_string()));
         if let Some(text) = camera_code {
             let path = dir.join(format!("{name}.y4m"));
             video::write_code_video(text, &path)?;
@@ -306,6 +324,15 @@ impl Page {
         let field = self.wait_for(css).await?;
         field.clear().await?;
         field.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Chooses `path` in the file field matching `css`.
+    pub async fn choose_file(&self, css: &str, path: &Path) -> Result<()> {
+        let field = self.wait_for(css).await?;
+        field
+            .send_keys(&path.canonicalize()?.to_string_lossy())
+            .await?;
         Ok(())
     }
 

@@ -16,6 +16,7 @@ const UNITS: &[(u64, &str)] = &[
     (1005, LOT),
     (1006, LOT),
     (1007, LOT),
+    (1008, LOT),
     (2001, RECALLED_LOT),
 ];
 const XSS_SERIAL: u64 = 1006;
@@ -336,6 +337,78 @@ async fn an_inspector_checks_offline_and_nothing_is_lost_until_it_is_reported() 
         lines[1].contains(",Genuine,06901234567892 · 1007,L2611A,310000,310000,no,sent,1,"),
         "{csv}"
     );
+    page.assert_clean().await?;
+    page.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_of_a_code_is_read_when_the_camera_is_not_used() -> Result<()> {
+    if !enabled("photo") {
+        return Ok(());
+    }
+    let world = World::start(UNITS, XSS_SERIAL).await?;
+    let code = fixtures::code(1008, LOT);
+    let dir = tracecode_e2e::world::artefacts();
+    std::fs::create_dir_all(&dir)?;
+    let photo = dir.join("photo-1008.png");
+    tracecode_e2e::video::write_code_photo(&code, &photo)?;
+    let not_an_image = dir.join("not-an-image.png");
+    std::fs::write(&not_an_image, b"plain text, not a picture")?;
+    let page = world.browser("photo", None, "en-US").await?;
+    page.open("/").await?;
+    page.choose_file("#photo-input", &not_an_image).await?;
+    let error = page.text_of(".scanner [role=alert]").await?;
+    assert!(error.contains("not a picture"), "{error}");
+    page.choose_file("#photo-input", &photo).await?;
+    page.wait_for(".verdict[data-verdict=Genuine]").await?;
+    let field = page.wait_for("#code-input").await?.prop("value").await?;
+    assert_eq!(field.as_deref(), Some(code.as_str()));
+    page.wait_for("[data-answer=first]").await?;
+    page.screenshot("verdict").await?;
+    page.assert_clean().await?;
+    page.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_with_two_cameras_can_switch_between_them() -> Result<()> {
+    if !enabled("switch camera") {
+        return Ok(());
+    }
+    let world = World::start(UNITS, XSS_SERIAL).await?;
+    // Two fake cameras showing Chromium's test pattern (a video file allows only one): no code
+    // is read, so the camera stays on.
+    let page = world
+        .browser_with(
+            "switch-camera",
+            None,
+            "en-US",
+            &["--use-fake-device-for-media-stream=device-count=2"],
+        )
+        .await?;
+    page.open("/").await?;
+    page.click("button.start-camera").await?;
+    page.wait_for("button.switch-camera").await?;
+    let label =
+        "return document.querySelector('.scanner video').srcObject.getVideoTracks()[0].label;";
+    let before = page.client.execute(label, vec![]).await?;
+    page.click("button.switch-camera").await?;
+    page.wait_for("button.stop-camera").await?;
+    let mut after = before.clone();
+    for _ in 0..50 {
+        after = page
+            .client
+            .execute(label, vec![])
+            .await
+            .unwrap_or(before.clone());
+        if after != before {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_ne!(after, before, "the other camera is in use");
+    // Headless Chromium's fake cameras have no torch: the button is not offered.
+    assert_eq!(page.count("button.torch").await?, 0);
+    page.screenshot("switched").await?;
     page.assert_clean().await?;
     page.close().await
 }

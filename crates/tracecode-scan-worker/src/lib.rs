@@ -2,8 +2,9 @@
 //! app and started only when the camera opens, so a code opened from a phone's camera never
 //! downloads the scanner).
 //!
-//! Page → worker: `{width, height, pixels}`, pixels an RGBA `Uint8ClampedArray` whose buffer is
-//! transferred, not copied. Worker → page: `{texts, ms}`: the texts read (possibly none) and
+//! Page → worker: `{width, height, pixels, thorough}`, pixels an RGBA `Uint8ClampedArray` whose
+//! buffer is transferred, not copied; `thorough` for a photo (every pass of the scanner, however
+//! long it takes) rather than a camera frame (the live scanner within its budget). Worker → page: `{texts, ms}`: the texts read (possibly none) and
 //! the milliseconds the scan took. One frame is in flight at a time, so a slow scan skips
 //! frames instead of queueing them. The worker's first message is an empty answer: it is
 //! ready, and the page sends nothing before.
@@ -25,6 +26,7 @@ pub struct FrameMessage {
     pub width: u32,
     pub height: u32,
     pub pixels: Uint8ClampedArray,
+    pub thorough: bool,
 }
 
 impl FrameMessage {
@@ -33,6 +35,7 @@ impl FrameMessage {
         Reflect::set(&message, &"width".into(), &self.width.into())?;
         Reflect::set(&message, &"height".into(), &self.height.into())?;
         Reflect::set(&message, &"pixels".into(), &self.pixels)?;
+        Reflect::set(&message, &"thorough".into(), &self.thorough.into())?;
         Ok(message.into())
     }
 
@@ -45,6 +48,10 @@ impl FrameMessage {
                 .ok()?
                 .dyn_into()
                 .ok()?,
+            thorough: Reflect::get(message, &"thorough".into())
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
         })
     }
 

@@ -51,6 +51,10 @@ fn scan(
     let pixels = message.pixels.to_vec();
     let (w, h) = (message.width as usize, message.height as usize);
     let texts = match Frame::rgba(&pixels, w, h, w * 4) {
+        Ok(frame) if message.thorough => tracecode_scan::scan(&frame)
+            .into_iter()
+            .filter_map(|d| d.text)
+            .collect(),
         Ok(frame) => scanner
             .scan(&frame, clock, BUDGET_MS)
             .into_iter()
