@@ -3,7 +3,7 @@
 //! verdict never waits for it and never changes because of it.
 
 use gloo_net::http::{Request, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tracecode_core::assess::Flag;
 use tracecode_core::{RegionCode, VerifiedCode};
@@ -19,6 +19,16 @@ pub struct ScanReport {
     pub count: u64,
     pub first_query: bool,
     pub flags: Vec<Flag>,
+}
+
+/// `POST /v1/scans`'s request.
+#[derive(Debug, Serialize)]
+struct ScanRequest<'a> {
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<RegionCode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device: Option<String>,
 }
 
 /// `GET /v1/units/{gtin}/{serial}/timeline`'s answer, or the issuer's static file of the same
@@ -107,11 +117,11 @@ pub async fn record_scan(
     code: &str,
     region: Option<RegionCode>,
 ) -> Result<(ScanReport, Option<i64>), OnlineError> {
-    let body = serde_json::json!({
-        "code": code,
-        "region": region,
-        "device": crate::storage::device_nonce(),
-    });
+    let body = ScanRequest {
+        code,
+        region,
+        device: crate::storage::device_nonce(),
+    };
     let request = Request::post(&format!("{}/v1/scans", config::registry_base()))
         .json(&body)
         .map_err(|e| OnlineError::Refused {

@@ -33,22 +33,33 @@ pub(crate) fn run_tests() -> Result<()> {
     let dir = root.join("target").join("browser-tests");
     std::fs::create_dir_all(&dir).context("cannot create target/browser-tests")?;
     let video = dir.join("camera.y4m");
-    shell::step(
-        "fake camera video",
-        "cargo",
-        &[
-            "run",
-            "--quiet",
-            "--locked",
-            "--package",
-            "tracecode-e2e",
-            "--bin",
-            "fake-camera-video",
-            "--",
-            CAMERA_CODE,
-            &video.to_string_lossy(),
-        ],
-    )?;
+    // The binary `cargo test --workspace` built (same features, no rebuild), else built now.
+    let built = root.join("target/debug/fake-camera-video");
+    let video_arg = video.to_string_lossy().into_owned();
+    if built.is_file() {
+        shell::step(
+            "fake camera video",
+            &built.to_string_lossy(),
+            &[CAMERA_CODE, &video_arg],
+        )?;
+    } else {
+        shell::step(
+            "fake camera video",
+            "cargo",
+            &[
+                "run",
+                "--quiet",
+                "--locked",
+                "--package",
+                "tracecode-e2e",
+                "--bin",
+                "fake-camera-video",
+                "--",
+                CAMERA_CODE,
+                &video_arg,
+            ],
+        )?;
+    }
     // The runner reads Chromium's options from webdriver.json beside the crate's manifest;
     // the video's path must be absolute, so the file is written for this checkout.
     let options = serde_json::json!({
@@ -93,17 +104,12 @@ pub(crate) fn run_tests() -> Result<()> {
 /// Runs the end-to-end tests against the app in `dist/` (build it first).
 pub(crate) fn run_end_to_end() -> Result<()> {
     ensure_chromium()?;
-    println!("\n==> end-to-end tests: cargo test --package tracecode-e2e --test web");
+    // `--workspace` (only tracecode-e2e has a `web` test) resolves features as the workspace
+    // tests did, so nothing is rebuilt.
+    println!("\n==> end-to-end tests: cargo test --workspace --test web");
     shell::run_with(
         Command::new("cargo")
-            .args([
-                "test",
-                "--package",
-                "tracecode-e2e",
-                "--test",
-                "web",
-                "--locked",
-            ])
+            .args(["test", "--workspace", "--test", "web", "--locked"])
             .env("TRACECODE_E2E", "1")
             .env("CHROMEDRIVER", CHROMEDRIVER)
             .env("CHROMIUM", CHROMIUM),
