@@ -4,9 +4,11 @@
 use leptos::prelude::*;
 use time::OffsetDateTime;
 use tracecode_core::assess::region_flag;
-use tracecode_core::{verdict_of, verify_text, RegionCode, TrustList, Verdict};
+use tracecode_core::{
+    verdict_of, verify_text, RegionCode, Rejection, TrustList, Verdict, VerifiedCode,
+};
 
-use crate::i18n::use_texts;
+use crate::i18n::{use_texts, Texts};
 use crate::verdict_view::presentation;
 use crate::{local_time, region_name, storage};
 
@@ -25,22 +27,36 @@ pub enum Mode {
 
 impl Mode {
     const KEY: &'static str = "tracecode.mode";
+    pub const ALL: [Self; 3] = [Self::Consumer, Self::Distributor, Self::Regulator];
 
-    pub fn stored() -> Self {
-        match storage::get(Self::KEY).as_deref() {
-            Some("distributor") => Self::Distributor,
-            Some("regulator") => Self::Regulator,
-            _ => Self::Consumer,
-        }
-    }
-
-    pub fn store(self) {
-        let name = match self {
+    /// The name kept in storage and used as the radio button's value.
+    pub fn name(self) -> &'static str {
+        match self {
             Self::Consumer => "consumer",
             Self::Distributor => "distributor",
             Self::Regulator => "regulator",
-        };
-        storage::set(Self::KEY, name);
+        }
+    }
+
+    /// The words for the mode's radio button.
+    pub fn label(self, t: &Texts) -> &'static str {
+        match self {
+            Self::Consumer => t.mode_consumer,
+            Self::Distributor => t.mode_distributor,
+            Self::Regulator => t.mode_regulator,
+        }
+    }
+
+    pub fn stored() -> Self {
+        let stored = storage::get(Self::KEY);
+        Self::ALL
+            .into_iter()
+            .find(|m| stored.as_deref() == Some(m.name()))
+            .unwrap_or(Self::Consumer)
+    }
+
+    pub fn store(self) {
+        storage::set(Self::KEY, self.name());
     }
 }
 
@@ -111,6 +127,18 @@ pub fn RegionSetting(
     }
 }
 
+/// How a scan names its unit in lists: `GTIN · serial` for a readable code, else the start of
+/// the text.
+pub fn unit_label(outcome: &Result<VerifiedCode, Rejection>, text: &str) -> String {
+    match outcome {
+        Ok(verified) => {
+            let data = &verified.code().data;
+            format!("{} · {}", data.gtin, data.serial)
+        }
+        Err(_) => text.chars().take(40).collect(),
+    }
+}
+
 /// One scan in the running list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScanEntry {
@@ -131,22 +159,16 @@ impl ScanEntry {
         region: Option<RegionCode>,
         now: OffsetDateTime,
     ) -> Self {
-        let outcome = verify_text(text.trim(), trust, now);
-        let verdict = verdict_of(&outcome);
-        let (unit, region_matches) = match &outcome {
-            Ok(verified) => {
-                let data = &verified.code().data;
-                (
-                    format!("{} · {}", data.gtin, data.serial),
-                    region.map(|r| region_flag(verified, Some(r)).is_none()),
-                )
-            }
-            Err(_) => (text.chars().take(40).collect(), None),
+        let text = text.trim();
+        let outcome = verify_text(text, trust, now);
+        let region_matches = match &outcome {
+            Ok(verified) => region.map(|r| region_flag(verified, Some(r)).is_none()),
+            Err(_) => None,
         };
         Self {
             at: now,
-            unit,
-            verdict,
+            unit: unit_label(&outcome, text),
+            verdict: verdict_of(&outcome),
             region_matches,
         }
     }

@@ -197,24 +197,16 @@ pub fn App() -> impl IntoView {
             </Suspense>
             <fieldset class="modes">
                 <legend>{move || t.get().mode_legend}</legend>
-                <label>
-                    <input type="radio" name="mode" value="consumer"
-                        prop:checked=move || mode.get() == Mode::Consumer
-                        on:change=move |_| set_mode(Mode::Consumer) />
-                    {move || t.get().mode_consumer}
-                </label>
-                <label>
-                    <input type="radio" name="mode" value="distributor"
-                        prop:checked=move || mode.get() == Mode::Distributor
-                        on:change=move |_| set_mode(Mode::Distributor) />
-                    {move || t.get().mode_distributor}
-                </label>
-                <label>
-                    <input type="radio" name="mode" value="regulator"
-                        prop:checked=move || mode.get() == Mode::Regulator
-                        on:change=move |_| set_mode(Mode::Regulator) />
-                    {move || t.get().mode_regulator}
-                </label>
+                {Mode::ALL
+                    .map(|m| view! {
+                        <label>
+                            <input type="radio" name="mode" value=m.name()
+                                prop:checked=move || mode.get() == m
+                                on:change=move |_| set_mode(m) />
+                            {move || m.label(t.get())}
+                        </label>
+                    })
+                    .collect_view()}
             </fieldset>
             <Show when=move || continuous.get()>
                 <RegionSetting region=my_region inspecting=inspecting />

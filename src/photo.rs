@@ -65,11 +65,7 @@ async fn decode(file: &web_sys::File) -> Option<FrameMessage> {
     if bw == 0 || bh == 0 {
         return None;
     }
-    let scale = (f64::from(PHOTO_SIDE) / f64::from(bw.max(bh))).min(1.0);
-    let (w, h) = (
-        (f64::from(bw) * scale) as u32,
-        (f64::from(bh) * scale) as u32,
-    );
+    let (w, h) = crate::scanner::fit(bw, bh, PHOTO_SIDE);
     let canvas: HtmlCanvasElement = document().create_element("canvas").ok()?.unchecked_into();
     canvas.set_width(w);
     canvas.set_height(h);
@@ -78,15 +74,5 @@ async fn decode(file: &web_sys::File) -> Option<FrameMessage> {
         .draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, w.into(), h.into())
         .ok()?;
     bitmap.close();
-    let image = context.get_image_data(0.0, 0.0, w.into(), h.into()).ok()?;
-    let pixels = js_sys::Reflect::get(&image, &"data".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    Some(FrameMessage {
-        width: w,
-        height: h,
-        pixels,
-        thorough: true,
-    })
+    crate::scanner::frame_message(&context, w, h, true)
 }

@@ -73,11 +73,7 @@ impl Grabber {
         if vw == 0 || vh == 0 {
             return None;
         }
-        let scale = (f64::from(FRAME_SIDE) / f64::from(vw.max(vh))).min(1.0);
-        let (w, h) = (
-            (f64::from(vw) * scale) as u32,
-            (f64::from(vh) * scale) as u32,
-        );
+        let (w, h) = fit(vw, vh, FRAME_SIDE);
         // Resizing clears and reallocates the canvas: only when the video's size changes.
         if (self.canvas.width(), self.canvas.height()) != (w, h) {
             self.canvas.set_width(w);
@@ -86,22 +82,40 @@ impl Grabber {
         self.context
             .draw_image_with_html_video_element_and_dw_and_dh(video, 0.0, 0.0, w.into(), h.into())
             .ok()?;
-        let image = self
-            .context
-            .get_image_data(0.0, 0.0, w.into(), h.into())
-            .ok()?;
-        // The pixels as the browser holds them: transferred to the worker, never copied here.
-        let pixels = js_sys::Reflect::get(&image, &"data".into())
-            .ok()?
-            .dyn_into()
-            .ok()?;
-        Some(FrameMessage {
-            width: w,
-            height: h,
-            pixels,
-            thorough: false,
-        })
+        frame_message(&self.context, w, h, false)
     }
+}
+
+/// A size scaled down (never up) so its longer side is at most `side`.
+pub(crate) fn fit(width: u32, height: u32, side: u32) -> (u32, u32) {
+    let scale = (f64::from(side) / f64::from(width.max(height))).min(1.0);
+    (
+        (f64::from(width) * scale) as u32,
+        (f64::from(height) * scale) as u32,
+    )
+}
+
+/// The canvas's pixels as a message for the scan worker.
+pub(crate) fn frame_message(
+    context: &CanvasRenderingContext2d,
+    width: u32,
+    height: u32,
+    thorough: bool,
+) -> Option<FrameMessage> {
+    let image = context
+        .get_image_data(0.0, 0.0, width.into(), height.into())
+        .ok()?;
+    // The pixels as the browser holds them: transferred to the worker, never copied here.
+    let pixels = js_sys::Reflect::get(&image, &"data".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    Some(FrameMessage {
+        width,
+        height,
+        pixels,
+        thorough,
+    })
 }
 
 /// A viewfinder that reads codes from the camera and hands them to `on_code`: the first one

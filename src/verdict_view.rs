@@ -48,13 +48,7 @@ pub fn VerdictView(
     let genuine = Memo::new(move |_| outcome.get().and_then(Result::ok));
     // Timing marks for field measurements and `cargo xtask bench web`: when the first verdict
     // and the first online answer were on screen.
-    Effect::new(move |marked: Option<bool>| {
-        let shown = marked.unwrap_or(false) || outcome.with(Option::is_some);
-        if shown && marked != Some(true) {
-            mark("tracecode-verdict");
-        }
-        shown
-    });
+    mark_once("tracecode-verdict", move || outcome.with(Option::is_some));
     // Keyed on the verified code alone: switching language or region redraws, never re-counts.
     let online = LocalResource::new(move || {
         let code = genuine.get();
@@ -68,12 +62,8 @@ pub fn VerdictView(
         }
     });
 
-    Effect::new(move |marked: Option<bool>| {
-        let answered = marked.unwrap_or(false) || online.with(|o| matches!(o, Some(Some(_))));
-        if answered && marked != Some(true) {
-            mark("tracecode-online");
-        }
-        answered
+    mark_once("tracecode-online", move || {
+        online.with(|o| matches!(o, Some(Some(_))))
     });
 
     move || {
@@ -108,10 +98,20 @@ pub fn VerdictView(
     }
 }
 
-fn mark(name: &str) {
-    if let Some(performance) = window().performance() {
-        let _ = performance.mark(name);
-    }
+/// Sets the performance mark `name` the first time `happened` is true.
+fn mark_once(name: &'static str, happened: impl Fn() -> bool + 'static) {
+    Effect::new(move |marked: Option<bool>| {
+        if marked == Some(true) {
+            return true;
+        }
+        let now = happened();
+        if now {
+            if let Some(performance) = window().performance() {
+                let _ = performance.mark(name);
+            }
+        }
+        now
+    });
 }
 
 fn fields(t: &'static Texts, verified: &VerifiedCode) -> impl IntoView {

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use tracecode_core::{verdict_of, verify_text, RegionCode, TrustList, Verdict};
 
+use crate::distributor::unit_label;
+
 /// Where a check stands with the registry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -55,16 +57,16 @@ impl SpotCheck {
         let text = text.trim();
         let outcome = verify_text(text, trust, now);
         let verdict = verdict_of(&outcome);
-        let (unit, lot, signed_region) = match &outcome {
+        let unit = unit_label(&outcome, text);
+        let (lot, signed_region) = match &outcome {
             Ok(verified) => {
                 let data = &verified.code().data;
                 (
-                    format!("{} · {}", data.gtin, data.serial),
                     data.lot.as_ref().map(ToString::to_string),
                     Some(data.region),
                 )
             }
-            Err(_) => (text.chars().take(40).collect(), None, None),
+            Err(_) => (None, None),
         };
         let sync = match verdict {
             Verdict::Genuine => SyncState::Pending,

@@ -47,6 +47,14 @@ pub fn code(serial: u64, lot: &str) -> String {
     .url()
 }
 
+/// The path and query of a code URL: what a phone's camera opens on the app's host.
+pub fn path_of(code: &str) -> &str {
+    let after_scheme = code.trim_start_matches("https://");
+    after_scheme
+        .find('/')
+        .map_or(after_scheme, |at| &after_scheme[at..])
+}
+
 /// A code with the same fields signed by a key the trust list does not hold (key id 9).
 pub fn unknown_issuer_code(serial: u64) -> String {
     let data = CodeData {

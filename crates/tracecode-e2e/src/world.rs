@@ -22,6 +22,8 @@ use crate::{fixtures, video};
 const TOKEN: &str = "tct_e2e-token-for-the-end-to-end-tests-000000";
 /// How long a test waits for something to appear before it fails.
 const PATIENCE: Duration = Duration::from_secs(30);
+/// How many times a browser is started before a test gives up.
+const SESSION_ATTEMPTS: u32 = 3;
 
 /// Chromium's flags for tests here (../shared/TOOLCHAIN.md): headless as root, no traffic to
 /// the closed network, the fake camera allowed without a prompt.
@@ -29,6 +31,8 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
+    // /dev/shm is small in containers: a full one makes Chromium crash at start.
+    "--disable-dev-shm-usage",
     "--disable-quic",
     "--no-first-run",
     "--disable-background-networking",
@@ -96,8 +100,11 @@ impl World {
 
         let driver_port = free_port()?;
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
+        // Its own process group, so that dropping the world stops every Chromium it started,
+        // even when a test fails half-way and never closes its browsers.
         let driver = tokio::process::Command::new(&chromedriver)
             .arg(format!("--port={driver_port}"))
+            .process_group(0)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true)
@@ -239,11 +246,25 @@ impl World {
                 },
             }),
         );
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&self.driver_url)
-            .await
-            .context("cannot open a Chromium session")?;
+        // Starting Chromium on a loaded two-core machine now and then fails at once; a second
+        // try is what a person would do too.
+        let mut attempt = 1;
+        let client = loop {
+            let started =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(capabilities.clone())
+                    .connect(&self.driver_url)
+                    .await;
+            match started {
+                Ok(client) => break client,
+                Err(e) if attempt < SESSION_ATTEMPTS => {
+                    eprintln!("{name}: Chromium did not start (attempt {attempt}): {e:?}");
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                Err(e) => bail!("{name}: cannot open a Chromium session: {e:?}"),
+            }
+        };
         Ok(Page {
             client,
             name: name.to_owned(),
@@ -256,7 +277,15 @@ impl World {
 impl Drop for World {
     fn drop(&mut self) {
         self.cut_network();
-        let _ = self.driver.start_kill();
+        match self.driver.id() {
+            Some(pid) => {
+                let group = nix::unistd::Pid::from_raw(pid as i32);
+                let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+            }
+            None => {
+                let _ = self.driver.start_kill();
+            }
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use tracecode_core::vectors;
 use tracecode_e2e::enabled;
-use tracecode_e2e::fixtures::{self, LOT, RECALLED_LOT};
+use tracecode_e2e::fixtures::{self, path_of, LOT, RECALLED_LOT};
 use tracecode_e2e::world::World;
 
 /// Every unit the registry knows, by test: serials never shared, so counts are the test's own.
@@ -20,12 +20,6 @@ const UNITS: &[(u64, &str)] = &[
     (2001, RECALLED_LOT),
 ];
 const XSS_SERIAL: u64 = 1006;
-
-/// The path and query of a code URL: what a phone's camera opens on the app's host.
-fn path_of(code: &str) -> &str {
-    let after_scheme = code.trim_start_matches("https://");
-    &after_scheme[after_scheme.find('/').expect("a path")..]
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_genuine_code_shown_to_the_camera_is_genuine_with_its_provenance() -> Result<()> {

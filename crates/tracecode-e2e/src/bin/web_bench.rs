@@ -70,11 +70,6 @@ fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
-fn path_of(code: &str) -> String {
-    let rest = code.trim_start_matches("https://");
-    rest[rest.find('/').unwrap_or(0)..].to_owned()
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
     let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist");
@@ -98,7 +93,8 @@ async fn main() -> Result<()> {
     let (mut cold, mut cold_online) = (Vec::new(), Vec::new());
     for i in 0..RUNS {
         let page = world.browser("bench-cold", None, "en-US").await?;
-        page.open(&path_of(&fixtures::code(3000 + i, LOT))).await?;
+        page.open(fixtures::path_of(&fixtures::code(3000 + i, LOT)))
+            .await?;
         cold.push(mark(&page, "tracecode-verdict").await?);
         cold_online.push(mark(&page, "tracecode-online").await?);
         page.close().await?;
@@ -108,7 +104,8 @@ async fn main() -> Result<()> {
     page.open("/").await?;
     page.wait_for_offline_ready().await?;
     for i in RUNS..2 * RUNS {
-        page.open(&path_of(&fixtures::code(3000 + i, LOT))).await?;
+        page.open(fixtures::path_of(&fixtures::code(3000 + i, LOT)))
+            .await?;
         warm.push(mark(&page, "tracecode-verdict").await?);
         warm_online.push(mark(&page, "tracecode-online").await?);
     }
