@@ -5,6 +5,7 @@
 pub mod camera;
 pub mod config;
 pub mod distributor;
+pub mod embed;
 pub mod i18n;
 pub mod online;
 pub mod photo;
@@ -16,8 +17,10 @@ pub mod verdict_view;
 use leptos::prelude::*;
 use time::{OffsetDateTime, UtcOffset};
 use tracecode_core::{RegionCode, SignedTrustList, TrustList};
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::distributor::{Mode, RegionSetting, ScanEntry, ScanList};
+use crate::embed::{Embed, VerdictMessage};
 use crate::i18n::{provide_i18n, province, use_texts, Texts};
 use crate::regulator::panel::{RegulatorPanel, SpotChecks};
 use crate::regulator::SpotCheck;
@@ -89,6 +92,49 @@ fn code_in_page_url() -> Option<String> {
     })
 }
 
+/// Whether the page is embedded in a campaign page, and how it should look; a wrong parameter
+/// still embeds, with the defaults, and its error is shown.
+fn embedding() -> Option<(Embed, Option<String>)> {
+    let query = window().location().search().unwrap_or_default();
+    Embed::from_query(&query).map(|parsed| match parsed {
+        Ok(embed) => (embed, None),
+        Err(error) => (Embed::default(), Some(error.to_string())),
+    })
+}
+
+/// Applies the embedding page's look: colours as CSS custom properties (through the CSSOM,
+/// which the CSP allows, unlike style attributes) and the compact layout.
+fn apply_embed_look(embed: &Embed) {
+    let Some(root) = document()
+        .document_element()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    let _ = root.class_list().add_1("embedded");
+    let style = root.style();
+    for (property, value) in embed.css_properties() {
+        let _ = style.set_property(property, &value);
+    }
+}
+
+/// Tells the embedding page a verdict, and nothing else (see `embed`).
+fn tell_parent(target_origin: &str, verdict: tracecode_core::Verdict) {
+    let page = window();
+    let Ok(Some(parent)) = page.parent() else {
+        return;
+    };
+    if JsValue::from(&parent) == JsValue::from(&page) {
+        return; // not in a frame
+    }
+    let Ok(json) = serde_json::to_string(&VerdictMessage::new(verdict)) else {
+        return;
+    };
+    if let Ok(message) = js_sys::JSON::parse(&json) {
+        let _ = parent.post_message(&message, target_origin);
+    }
+}
+
 /// The page.
 #[component]
 pub fn App() -> impl IntoView {
@@ -97,7 +143,23 @@ pub fn App() -> impl IntoView {
     let trust = LocalResource::new(load_trust_list);
     let (code_text, set_code_text) = signal(code_in_page_url().unwrap_or_default());
     let is_demo = config::pinned_roots().map(|r| r.is_demo).unwrap_or(false);
-    let mode = RwSignal::new(Mode::stored());
+    let embed = embedding();
+    if let Some((look, _)) = &embed {
+        apply_embed_look(look);
+    }
+    let embedded = embed.is_some();
+    let embed_error = embed.as_ref().and_then(|(_, error)| error.clone());
+    let brand = embed
+        .as_ref()
+        .map(|(look, _)| (look.logo.clone(), look.brand.clone()));
+    let on_verdict = embed
+        .map(|(look, _)| Callback::new(move |verdict| tell_parent(look.target_origin(), verdict)));
+    // Embedded, the page is a shopper's: the modes stay with the full page.
+    let mode = RwSignal::new(if embedded {
+        Mode::Consumer
+    } else {
+        Mode::stored()
+    });
     let my_region = RwSignal::new(distributor::stored_region());
     let entries = RwSignal::new(Vec::<ScanEntry>::new());
     let distributing = Signal::derive(move || mode.get() == Mode::Distributor);
@@ -150,7 +212,18 @@ pub fn App() -> impl IntoView {
         <main class="page">
             <header>
                 <div class="title-row">
-                    <h1>"tracecode"</h1>
+                    {match brand {
+                        Some((logo, name)) => view! {
+                            <div class="brand">
+                                {logo.map(|src| view! {
+                                    <img class="brand-logo" src=src alt=name.clone().unwrap_or_default() />
+                                })}
+                                {name.map(|name| view! { <span class="brand-name">{name}</span> })}
+                            </div>
+                        }
+                        .into_any(),
+                        None => view! { <h1>"tracecode"</h1> }.into_any(),
+                    }}
                     <button
                         type="button"
                         class="language"
@@ -161,8 +234,13 @@ pub fn App() -> impl IntoView {
                         {move || t.get().switch_to}
                     </button>
                 </div>
-                <p class="tagline">{move || t.get().tagline}</p>
+                <Show when=move || !embedded>
+                    <p class="tagline">{move || t.get().tagline}</p>
+                </Show>
             </header>
+            {embed_error.map(|error| view! {
+                <p class="status error" role="alert">{move || (t.get().embed_parameter_refused)(&error)}</p>
+            })}
             <Show when=move || is_demo>
                 <p class="demo-banner" role="note">{move || t.get().demo_banner}</p>
             </Show>
@@ -178,6 +256,7 @@ pub fn App() -> impl IntoView {
                                         code_text=code_text
                                         scan_region=scan_region
                                         record_scans=Signal::derive(move || !inspecting.get())
+                                        on_verdict=on_verdict
                                     />
                                 }
                                     .into_any()
@@ -195,6 +274,7 @@ pub fn App() -> impl IntoView {
                         })
                 }}
             </Suspense>
+            <Show when=move || !embedded>
             <fieldset class="modes">
                 <legend>{move || t.get().mode_legend}</legend>
                 {Mode::ALL
@@ -208,6 +288,7 @@ pub fn App() -> impl IntoView {
                     })
                     .collect_view()}
             </fieldset>
+            </Show>
             <Show when=move || continuous.get()>
                 <RegionSetting region=my_region inspecting=inspecting />
             </Show>

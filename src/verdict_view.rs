@@ -37,6 +37,9 @@ pub fn VerdictView(
     /// Whether showing a verdict records a scan (not in regulator mode: its queue does).
     #[prop(optional, into)]
     record_scans: Option<Signal<bool>>,
+    /// Told each new offline verdict (the embedding page hears of it this way).
+    #[prop(default = None)]
+    on_verdict: Option<Callback<Verdict>>,
 ) -> impl IntoView {
     let record_scans = record_scans.unwrap_or(Signal::stored(true));
     let t = use_texts();
@@ -49,6 +52,14 @@ pub fn VerdictView(
     // Timing marks for field measurements and `cargo xtask bench web`: when the first verdict
     // and the first online answer were on screen.
     mark_once("tracecode-verdict", move || outcome.with(Option::is_some));
+    if let Some(on_verdict) = on_verdict {
+        // Runs once per new outcome: a new code, even with the same verdict, is told again.
+        Effect::new(move || {
+            if let Some(verdict) = outcome.with(|o| o.as_ref().map(verdict_of)) {
+                on_verdict.run(verdict);
+            }
+        });
+    }
     // Keyed on the verified code alone: switching language or region redraws, never re-counts.
     let online = LocalResource::new(move || {
         let code = genuine.get();

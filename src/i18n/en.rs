@@ -9,6 +9,7 @@ pub(super) const TEXTS: Texts = Texts {
     switch_to: "中文",
     switch_language: "Language: switch to Chinese",
     demo_banner: "Demo build: this page trusts the published demo root key. Never use it for real products.",
+    embed_parameter_refused: |e| format!("This embedded page ignored a parameter: {e}"),
 
     mode_legend: "I am",
     mode_consumer: "a shopper",

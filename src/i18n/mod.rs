@@ -120,6 +120,8 @@ pub struct Texts {
     pub switch_to: &'static str,
     pub switch_language: &'static str,
     pub demo_banner: &'static str,
+    /// A wrong embedding parameter (its English detail names the parameter and value).
+    pub embed_parameter_refused: fn(&str) -> String,
 
     pub mode_legend: &'static str,
     pub mode_consumer: &'static str,

@@ -9,6 +9,7 @@ pub(super) const TEXTS: Texts = Texts {
     switch_to: "English",
     switch_language: "语言：切换为英文",
     demo_banner: "演示版：本页面信任公开的演示根密钥，切勿用于真实商品。",
+    embed_parameter_refused: |e| format!("嵌入参数有误，已忽略：{e}"),
 
     mode_legend: "我是",
     mode_consumer: "消费者",

@@ -197,6 +197,22 @@ impl World {
         Ok(())
     }
 
+    /// Serves one page on another loopback port, so another origin (a campaign page embedding
+    /// the app); `html_for` gets that origin. Returns the page's URL.
+    pub async fn serve_page(&self, html_for: impl FnOnce(&str) -> String) -> Result<String> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let origin = format!("http://{}", listener.local_addr()?);
+        let html = html_for(&origin);
+        let page = Router::new().route(
+            "/",
+            axum::routing::get(move || async move { axum::response::Html(html) }),
+        );
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, page).await;
+        });
+        Ok(format!("{origin}/"))
+    }
+
     /// A fresh Chromium showing `camera_code` (if any) to its fake camera, in `lang`.
     pub async fn browser(&self, name: &str, camera_code: Option<&str>, lang: &str) -> Result<Page> {
         self.browser_with(name, camera_code, lang, &[]).await
@@ -299,6 +315,30 @@ pub struct Page {
 }
 
 impl Page {
+    /// Switches into the frame `css` (an `<iframe>`); [`Page::leave_frame`] comes back.
+    pub async fn enter_frame(&self, css: &str) -> Result<()> {
+        self.wait_for(css).await?.enter_frame().await?;
+        Ok(())
+    }
+
+    pub async fn leave_frame(&self) -> Result<()> {
+        self.client.enter_parent_frame().await?;
+        Ok(())
+    }
+
+    /// A computed style property of the first element matching `css`.
+    pub async fn style_of(&self, css: &str, property: &str) -> Result<String> {
+        let element = self.wait_for(css).await?;
+        let value = self
+            .client
+            .execute(
+                "return getComputedStyle(arguments[0]).getPropertyValue(arguments[1]);",
+                vec![serde_json::to_value(&element)?, json!(property)],
+            )
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
     /// Opens a path of the app (`/`, or a code's `/01/…?s=…`).
     pub async fn open(&self, path: &str) -> Result<()> {
         self.client.goto(&format!("{}{path}", self.base)).await?;

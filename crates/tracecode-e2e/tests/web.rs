@@ -406,3 +406,109 @@ async fn a_phone_with_two_cameras_can_switch_between_them() -> Result<()> {
     page.assert_clean().await?;
     page.close().await
 }
+
+/// A campaign page with three frames of the app: the brand's scanner, one sending its
+/// messages to another origin, one with a wrong colour. It lists every message it receives.
+fn campaign_html(app: &str, origin: &str) -> String {
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let branded = format!(
+        "{app}/?embed&accent=c8102e&background=fff8e7&logo=%2Ficon-192.png&brand={}&origin={}",
+        enc("Bright Dairy 光明"),
+        enc(origin)
+    );
+    let elsewhere = format!("{app}/?embed&origin={}", enc("http://127.0.0.1:9"));
+    let wrong = format!("{app}/?embed&accent=red");
+    format!(
+        r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>Campaign</title></head>
+<body><h1>Our spring campaign</h1>
+<iframe id="verify" src="{branded}" allow="camera" width="420" height="640"></iframe>
+<iframe id="elsewhere" src="{elsewhere}" width="420" height="300"></iframe>
+<iframe id="wrong" src="{wrong}" width="420" height="300"></iframe>
+<pre id="heard"></pre>
+<script>
+window.addEventListener("message", (e) => {{
+  document.getElementById("heard").textContent += JSON.stringify({{origin: e.origin, data: e.data}}) + "\n";
+}});
+</script></body></html>"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_page_embeds_the_scanner_and_hears_only_the_verdict() -> Result<()> {
+    if !enabled("embed") {
+        return Ok(());
+    }
+    let world = World::start(UNITS, XSS_SERIAL).await?;
+    let app = world.base.clone();
+    let campaign = world
+        .serve_page(|origin| campaign_html(&app, origin))
+        .await?;
+    let code = fixtures::code(1007, LOT);
+    let page = world.browser("embed", Some(&code), "en-US").await?;
+    page.client.goto(&campaign).await?;
+    page.wait_for("iframe#wrong").await?;
+
+    // A frame told to send elsewhere: its verdict never reaches this page.
+    page.enter_frame("iframe#elsewhere").await?;
+    page.type_into("#code-input", &fixtures::code(1008, LOT))
+        .await?;
+    page.wait_for(".verdict[data-verdict=Genuine]").await?;
+    page.leave_frame().await?;
+
+    // A wrong parameter is named on the frame, which still works with the default look.
+    page.enter_frame("iframe#wrong").await?;
+    let refused = page.text_of("[role=alert]").await?;
+    assert!(refused.contains("accent=\"red\""), "{refused}");
+    page.leave_frame().await?;
+
+    // The brand's frame: its logo, name and colours, no modes, the camera reads the code.
+    page.enter_frame("iframe#verify").await?;
+    assert_eq!(page.count(".modes").await?, 0);
+    assert_eq!(page.count("header h1").await?, 0);
+    let brand = page.text_of(".brand-name").await?;
+    assert_eq!(brand, "Bright Dairy 光明");
+    let logo = page.wait_for("img.brand-logo").await?;
+    assert_eq!(
+        logo.attr("alt").await?.as_deref(),
+        Some("Bright Dairy 光明")
+    );
+    assert_eq!(
+        page.style_of("button.start-camera", "background-color")
+            .await?,
+        "rgb(200, 16, 46)"
+    );
+    assert_eq!(
+        page.style_of("html", "background-color").await?,
+        "rgb(255, 248, 231)"
+    );
+    page.click("button.start-camera").await?;
+    let headline = page.text_of(".verdict[data-verdict=Genuine] h2").await?;
+    assert!(headline.contains("Genuine"), "{headline}");
+    page.wait_for("[data-answer=first]").await?;
+    page.assert_clean().await?;
+    page.leave_frame().await?;
+
+    // Exactly one message, from the app's origin, with the verdict and nothing else.
+    let mut heard = String::new();
+    for _ in 0..50 {
+        heard = page.text_of("#heard").await?;
+        if !heard.trim().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let messages: Vec<serde_json::Value> = heard
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    assert_eq!(
+        messages,
+        vec![serde_json::json!({
+            "origin": world.base,
+            "data": {"type": "tracecode-verdict", "verdict": "Genuine"},
+        })],
+        "{heard}"
+    );
+    page.screenshot("1-campaign-page").await?;
+    page.close().await
+}
