@@ -20,12 +20,12 @@ const WIDE_WORDS: &[&str] = &["ultra", "wide", "超广角", "广角"];
 const BACK_WORDS: &[&str] = &["back", "rear", "environment", "后置", "后"];
 
 fn is_wide(label: &str) -> bool {
-    let label = label.to_lowercase();
+    let label = label.to_ascii_lowercase();
     WIDE_WORDS.iter().any(|w| label.contains(w))
 }
 
 fn is_back(label: &str) -> bool {
-    let label = label.to_lowercase();
+    let label = label.to_ascii_lowercase();
     BACK_WORDS.iter().any(|w| label.contains(w))
 }
 

@@ -8,7 +8,7 @@ use tracecode_core::{
     verdict_of, verify_text, RegionCode, Rejection, TrustList, Verdict, VerifiedCode,
 };
 
-use crate::i18n::{use_texts, Texts};
+use crate::i18n::{tr, use_texts, Texts};
 use crate::verdict_view::presentation;
 use crate::{local_time, region_name, storage};
 
@@ -114,7 +114,7 @@ pub fn RegionSetting(
                 aria-invalid=move || error.get().is_some().to_string()
                 on:input=on_input
             />
-            <p id="my-region-hint" class="hint">{move || t.get().my_region_hint}</p>
+            <p id="my-region-hint" class="hint">{tr(t, |t| t.my_region_hint)}</p>
             {move || {
                 let t = t.get();
                 match (error.get(), region.get()) {

@@ -21,7 +21,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::distributor::{Mode, RegionSetting, ScanEntry, ScanList};
 use crate::embed::{Embed, VerdictMessage};
-use crate::i18n::{provide_i18n, province, use_texts, Texts};
+use crate::i18n::{provide_i18n, province, tr, use_texts, Texts};
 use crate::regulator::panel::{RegulatorPanel, SpotChecks};
 use crate::regulator::SpotCheck;
 use crate::scanner::CameraScanner;
@@ -228,23 +228,23 @@ pub fn App() -> impl IntoView {
                         type="button"
                         class="language"
                         lang=move || i18n.lang.get().other().texts().lang_tag
-                        aria-label=move || t.get().switch_language
+                        aria-label=tr(t, |t| t.switch_language)
                         on:click=move |_| i18n.set(i18n.lang.get_untracked().other())
                     >
-                        {move || t.get().switch_to}
+                        {tr(t, |t| t.switch_to)}
                     </button>
                 </div>
                 <Show when=move || !embedded>
-                    <p class="tagline">{move || t.get().tagline}</p>
+                    <p class="tagline">{tr(t, |t| t.tagline)}</p>
                 </Show>
             </header>
             {embed_error.map(|error| view! {
                 <p class="status error" role="alert">{move || (t.get().embed_parameter_refused)(&error)}</p>
             })}
             <Show when=move || is_demo>
-                <p class="demo-banner" role="note">{move || t.get().demo_banner}</p>
+                <p class="demo-banner" role="note">{tr(t, |t| t.demo_banner)}</p>
             </Show>
-            <Suspense fallback=move || view! { <p class="status">{move || t.get().loading_trust_list}</p> }>
+            <Suspense fallback=move || view! { <p class="status">{tr(t, |t| t.loading_trust_list)}</p> }>
                 {move || {
                     trust
                         .get()
@@ -276,7 +276,7 @@ pub fn App() -> impl IntoView {
             </Suspense>
             <Show when=move || !embedded>
             <fieldset class="modes">
-                <legend>{move || t.get().mode_legend}</legend>
+                <legend>{tr(t, |t| t.mode_legend)}</legend>
                 {Mode::ALL
                     .map(|m| view! {
                         <label>
@@ -293,13 +293,13 @@ pub fn App() -> impl IntoView {
                 <RegionSetting region=my_region inspecting=inspecting />
             </Show>
             <CameraScanner on_code=on_code continuous=continuous />
-            <label for="code-input">{move || t.get().code_label}</label>
+            <label for="code-input">{tr(t, |t| t.code_label)}</label>
             <textarea
                 id="code-input"
                 rows="4"
                 spellcheck="false"
                 autocomplete="off"
-                placeholder=move || t.get().code_placeholder
+                placeholder=tr(t, |t| t.code_placeholder)
                 prop:value=code_text
                 on:input=move |ev| set_code_text.set(event_target_value(&ev))
             ></textarea>

@@ -16,7 +16,7 @@ use web_sys::{
 };
 
 use crate::camera;
-use crate::i18n::{use_texts, Texts};
+use crate::i18n::{tr, use_texts, Texts};
 
 /// Longest side of the frames handed to the scanner: enough for a label at arm's length.
 const FRAME_SIDE: u32 = 1280;
@@ -266,9 +266,11 @@ pub fn CameraScanner(
     };
     let set_zoom = move |ev: leptos::ev::Event| {
         let Some(track) = current_track() else { return };
-        let Ok(value) = event_target_value(&ev).parse::<f64>() else {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let value = input.value_as_number();
+        if value.is_nan() {
             return;
-        };
+        }
         leptos::task::spawn_local(async move {
             camera::apply(&track, "zoom", value.into()).await;
         });
@@ -305,45 +307,45 @@ pub fn CameraScanner(
     };
 
     view! {
-        <section class="scanner" aria-label=move || t.get().scanner_label>
+        <section class="scanner" aria-label=tr(t, |t| t.scanner_label)>
             <div class="viewfinder" class:active=running>
                 <video node_ref=video_ref playsinline=true muted=true aria-hidden="true"></video>
                 <Show when=move || running.get()>
                     <div class="aim" aria-hidden="true"></div>
-                    <p class="aim-hint">{move || t.get().viewfinder_hint}</p>
+                    <p class="aim-hint">{tr(t, |t| t.viewfinder_hint)}</p>
                 </Show>
             </div>
             <Show
                 when=move || running.get()
                 fallback=move || view! {
-                    <button type="button" class="start-camera" on:click=start>{move || t.get().start_camera}</button>
+                    <button type="button" class="start-camera" on:click=start>{tr(t, |t| t.start_camera)}</button>
                 }
             >
                 <div class="camera-controls">
-                    <button type="button" class="stop-camera" on:click=move |_| stop_camera()>{move || t.get().stop_camera}</button>
+                    <button type="button" class="stop-camera" on:click=move |_| stop_camera()>{tr(t, |t| t.stop_camera)}</button>
                     <Show when=move || cameras.with(|c| c.len() > 1)>
                         <button type="button" class="secondary switch-camera" on:click=switch_camera>
-                            {move || t.get().switch_camera}
+                            {tr(t, |t| t.switch_camera)}
                         </button>
                     </Show>
                     <Show when=move || controls.get().torch>
                         <button type="button" class="secondary torch" aria-pressed=move || torch_on.get().to_string()
                             on:click=toggle_torch>
-                            {move || t.get().torch}
+                            {tr(t, |t| t.torch)}
                         </button>
                     </Show>
                     {move || controls.get().zoom.map(|(min, max, step)| view! {
                         <label class="zoom">
-                            {move || t.get().zoom}
-                            <input type="range" min=min max=max step=step value=min on:input=set_zoom />
+                            {tr(t, |t| t.zoom)}
+                            <input type="range" prop:min=min prop:max=max prop:step=step prop:value=min on:input=set_zoom />
                         </label>
                     })}
                 </div>
             </Show>
-            <label class="photo-button" for="photo-input">{move || t.get().read_photo}</label>
+            <label class="photo-button" for="photo-input">{tr(t, |t| t.read_photo)}</label>
             <input id="photo-input" class="photo-input" type="file" accept="image/*" on:change=read_photo />
             <Show when=move || reading.get()>
-                <p class="status" role="status">{move || t.get().reading_photo}</p>
+                <p class="status" role="status">{tr(t, |t| t.reading_photo)}</p>
             </Show>
             <Show when=move || error.get().is_some()>
                 <p class="status error" role="alert">{move || error.get()}</p>

@@ -2,11 +2,11 @@
 //! the day's CSV export. `SpotChecks` is the controller the app records scans into.
 
 use leptos::prelude::*;
-use time::{Date, UtcOffset};
+use time::UtcOffset;
 
 use super::queue::Queue;
 use super::{day_csv, SpotCheck, SyncState};
-use crate::i18n::{use_texts, Texts};
+use crate::i18n::{tr, use_texts, Texts};
 use crate::online::record_scan;
 use crate::verdict_view::presentation;
 use crate::{local_offset, local_time};
@@ -164,10 +164,7 @@ pub fn RegulatorPanel(spot: SpotChecks) -> impl IntoView {
     let (day, set_day) = signal(today);
     let (export, set_export) = signal(None::<(String, String)>);
     let make_export = move |_| {
-        let Ok(date) = Date::parse(
-            &day.get_untracked(),
-            time::macros::format_description!("[year]-[month]-[day]"),
-        ) else {
+        let Some(date) = tracecode_core::fields::parse_iso_date(&day.get_untracked()) else {
             return;
         };
         let offset: UtcOffset = local_offset();
@@ -183,8 +180,8 @@ pub fn RegulatorPanel(spot: SpotChecks) -> impl IntoView {
         }
     };
     view! {
-        <section class="regulator" aria-label=move || t.get().checks_heading>
-            <h2>{move || t.get().checks_heading}</h2>
+        <section class="regulator" aria-label=tr(t, |t| t.checks_heading)>
+            <h2>{tr(t, |t| t.checks_heading)}</h2>
             <p role="status" class="sync-summary" data-pending=move || spot.pending().to_string()>
                 {move || (t.get().checks_summary)(spot.checks.with(Vec::len), spot.pending())}
             </p>
@@ -233,11 +230,11 @@ pub fn RegulatorPanel(spot: SpotChecks) -> impl IntoView {
                 }
             }}
             <div class="export">
-                <label for="export-day">{move || t.get().export_day_label}</label>
+                <label for="export-day">{tr(t, |t| t.export_day_label)}</label>
                 <input id="export-day" type="date" prop:value=day
                     on:input=move |ev| set_day.set(event_target_value(&ev)) />
                 <button type="button" class="secondary export-csv" on:click=make_export>
-                    {move || t.get().export_csv}
+                    {tr(t, |t| t.export_csv)}
                 </button>
                 {move || export.get().map(|(name, url)| view! {
                     <a class="csv-download" href=url download=name.clone()>{(t.get().export_ready)(&name)}</a>

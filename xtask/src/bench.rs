@@ -26,6 +26,7 @@ pub(crate) fn run(area: &str, args: &[&str]) -> Result<()> {
 fn web() -> Result<()> {
     crate::setup::ensure_web_tools()?;
     crate::browser::ensure_chromium()?;
+    ensure_zxing_wasm()?;
     shell::step("web app release build", "trunk", &["build", "--release"])?;
     shell::step(
         "web benchmark",
@@ -38,6 +39,33 @@ fn web() -> Result<()> {
             "tracecode-e2e",
             "--bin",
             "web-bench",
+        ],
+    )
+}
+
+/// The npm package the in-browser decode time is compared with, pinned; installed where
+/// web_bench.rs looks for it.
+const ZXING_WASM_VERSION: &str = "3.1.4";
+const ZXING_WASM_PREFIX: &str = "target/bench-web";
+
+fn ensure_zxing_wasm() -> Result<()> {
+    let manifest = Path::new(ZXING_WASM_PREFIX).join("node_modules/zxing-wasm/package.json");
+    let installed = std::fs::read_to_string(&manifest)
+        .is_ok_and(|text| text.contains(&format!("\"version\": \"{ZXING_WASM_VERSION}\"")));
+    if installed {
+        return Ok(());
+    }
+    std::fs::create_dir_all(ZXING_WASM_PREFIX)?;
+    shell::step(
+        "install zxing-wasm from npm",
+        "npm",
+        &[
+            "install",
+            "--prefix",
+            ZXING_WASM_PREFIX,
+            "--no-audit",
+            "--no-fund",
+            &format!("zxing-wasm@{ZXING_WASM_VERSION}"),
         ],
     )
 }

@@ -4,8 +4,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use thiserror::Error;
-use time::macros::{date, format_description};
-use time::Date;
+use time::macros::date;
+use time::{Date, Month};
 
 /// A production day, 2020-01-01 (day 0) to 2199-06-06 (day 65535).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,10 +56,29 @@ impl FromStr for ProductionDay {
     type Err = DayError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let date = Date::parse(text, format_description!("[year]-[month]-[day]"))
-            .map_err(|_| DayError::Format(text.to_owned()))?;
+        let date = parse_iso_date(text).ok_or_else(|| DayError::Format(text.to_owned()))?;
         Self::from_date(date)
     }
+}
+
+/// `YYYY-MM-DD`, exactly, as a calendar date. Not `time`'s format-description parser: this is
+/// the only format the core parses, and the generic parser costs the web app ~10 kB of wasm.
+pub fn parse_iso_date(text: &str) -> Option<Date> {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        bytes[range.clone()]
+            .iter()
+            .all(u8::is_ascii_digit)
+            .then(|| text[range].parse::<u16>().ok())
+            .flatten()
+    };
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let year = digits(0..4)?;
+    let month = Month::try_from(u8::try_from(digits(5..7)?).ok()?).ok()?;
+    let day = u8::try_from(digits(8..10)?).ok()?;
+    Date::from_calendar_date(i32::from(year), month, day).ok()
 }
 
 impl fmt::Display for ProductionDay {
@@ -86,6 +105,30 @@ super::serde_via_str!(ProductionDay);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_exact_calendar_dates_parse() {
+        assert_eq!(parse_iso_date("2026-02-28"), Some(date!(2026 - 02 - 28)));
+        assert_eq!(parse_iso_date("2024-02-29"), Some(date!(2024 - 02 - 29)));
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-01-32",
+            "2026-1-05",
+            "2026-01-5",
+            " 2026-01-05",
+            "2026-01-05 ",
+            "2026/01/05",
+            "+026-01-05",
+            "2026-01-+5",
+            "２０２６-01-05",
+            "2026-0é-1",
+            "",
+        ] {
+            assert_eq!(parse_iso_date(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn dates_round_trip() {

@@ -7,7 +7,7 @@ mod lot;
 mod region;
 mod serial;
 
-pub use day::{DayError, ProductionDay};
+pub use day::{parse_iso_date, DayError, ProductionDay};
 pub use gtin::{check_digit as gs1_check_digit, Gtin, GtinError};
 pub use key_id::{KeyId, KeyIdError};
 pub use lot::{Lot, LotError, MAX_LOT_LEN};

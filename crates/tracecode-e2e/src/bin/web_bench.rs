@@ -7,6 +7,12 @@
 //!   the verdict on screen (the app's `tracecode-verdict` performance mark), in a fresh
 //!   Chromium profile (cold) and with the service worker installed (warm); `nav-to-online-ms`
 //!   to the registry's answer on screen (`tracecode-online`).
+//! - `decode-ms-per-frame`: the photographs of a corpus set (`boofcv-v3` of
+//!   `../shared/qr-corpus`) scaled into 1280×720 frames, each decoded in the browser by the app's
+//!   scan worker (the live scanner, within its per-frame budget) and by the npm package
+//!   zxing-wasm, in the same page (`bench/decode.js`); median and 95th percentile per frame,
+//!   and how many photos each read on the first frame (and ours within five frames, since the
+//!   live scanner spreads its passes over consecutive frames).
 
 use std::io::Write as _;
 use std::path::Path;
@@ -17,7 +23,14 @@ use serde_json::Value;
 use tracecode_e2e::fixtures::{self, LOT};
 use tracecode_e2e::world::{Page, World};
 
+#[path = "../../../tracecode-scan/tests/corpus/mod.rs"]
+mod corpus;
+
 const RUNS: u64 = 7;
+/// The corpus set whose photographs become frames: real photos, every category of trouble.
+const FRAME_SET: &str = "boofcv-v3";
+/// Where `cargo xtask bench web` installs the npm package zxing-wasm.
+const ZXING_DEFAULT: &str = "target/bench-web/node_modules/zxing-wasm";
 
 fn brotli_size(path: &Path) -> Result<usize> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -66,13 +79,122 @@ async fn mark(page: &Page, name: &str) -> Result<f64> {
 }
 
 fn median(values: &mut [f64]) -> f64 {
+    percentile(values, 50)
+}
+
+fn percentile(values: &mut [f64], p: usize) -> f64 {
     values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+    values[(values.len() * p / 100).min(values.len() - 1)]
+}
+
+/// A copy of the built app with the decode benchmark beside it: its page and script, zxing-wasm,
+/// and the frames' photographs with what each holds (`frames/list.json`).
+fn decode_bench_app(dist: &Path, corpus_dir: &Path, zxing: &Path) -> Result<tempfile::TempDir> {
+    let app = tempfile::tempdir()?;
+    for entry in std::fs::read_dir(dist)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            std::fs::copy(entry.path(), app.path().join(entry.file_name()))?;
+        }
+    }
+    std::fs::write(
+        app.path().join("bench-decode.html"),
+        include_str!("../../bench/decode.html"),
+    )?;
+    std::fs::write(
+        app.path().join("bench-decode.js"),
+        include_str!("../../bench/decode.js"),
+    )?;
+    let zxing_dir = app.path().join("zxing");
+    std::fs::create_dir(&zxing_dir)?;
+    for (from, to) in [
+        ("dist/iife/reader/index.js", "reader.js"),
+        ("dist/reader/zxing_reader.wasm", "zxing_reader.wasm"),
+    ] {
+        std::fs::copy(zxing.join(from), zxing_dir.join(to)).with_context(|| {
+            format!(
+                "no zxing-wasm at {} (`cargo xtask bench web` installs it)",
+                zxing.display()
+            )
+        })?;
+    }
+    let sets = corpus::load(corpus_dir).map_err(anyhow::Error::msg)?;
+    let set = sets
+        .iter()
+        .find(|s| s.name == FRAME_SET)
+        .with_context(|| format!("no set {FRAME_SET} in {}", corpus_dir.display()))?;
+    let frames_dir = app.path().join("frames");
+    std::fs::create_dir(&frames_dir)?;
+    let mut list = Vec::new();
+    for (i, sample) in set.samples.iter().enumerate() {
+        let extension = sample
+            .path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("img");
+        let name = format!("{i}.{extension}");
+        std::fs::copy(&sample.path, frames_dir.join(&name))?;
+        let expected: Vec<String> = sample
+            .expected
+            .iter()
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+            .collect();
+        list.push(serde_json::json!({"file": format!("/frames/{name}"), "expected": expected}));
+    }
+    std::fs::write(frames_dir.join("list.json"), Value::from(list).to_string())?;
+    Ok(app)
+}
+
+/// Decode times per frame, ours and zxing-wasm's: runs `bench/decode.js` and reads its result.
+async fn decode_times(app: &Path) -> Result<Value> {
+    let world = World::start_serving(&[], 0, app.to_path_buf()).await?;
+    let page = world.browser("bench-decode", None, "en-US").await?;
+    page.open("/bench-decode.html").await?;
+    // Two passes over a hundred frames, twice: minutes at most on a slow machine.
+    for _ in 0..6000 {
+        let result = page
+            .client
+            .execute("return window.benchResult ?? null;", vec![])
+            .await?;
+        if !result.is_null() {
+            page.close().await?;
+            if let Some(error) = result.get("error") {
+                bail!("the decode benchmark failed in the browser: {error}");
+            }
+            return Ok(result);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the decode benchmark did not finish within 10 minutes")
+}
+
+/// One decoder's line: median and 95th percentile ms per frame, frames read.
+fn decode_line(name: &str, result: &Value, frames: u64, frames_per_photo: u64) -> Result<f64> {
+    let mut ms: Vec<f64> = result["ms"]
+        .as_array()
+        .context("no times")?
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    if ms.is_empty() {
+        bail!("{name}: no frame times");
+    }
+    let median = median(&mut ms);
+    let within = match result["decodedWithin"].as_u64() {
+        Some(n) => format!(" read-within-{frames_per_photo}-frames {n}/{frames}"),
+        None => String::new(),
+    };
+    println!(
+        "decode-ms-per-frame {name} median {median:.1} p95 {:.1} read-first-frame {}/{frames}{within}",
+        percentile(&mut ms, 95),
+        result["decoded"].as_u64().unwrap_or(0)
+    );
+    Ok(median)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
-    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist");
+    let dist = World::built_app();
     let mut first = 0;
     for file in first_visit_files(&dist)? {
         let size = brotli_size(&dist.join(&file))?;
@@ -110,6 +232,21 @@ async fn main() -> Result<()> {
         warm_online.push(mark(&page, "tracecode-online").await?);
     }
     page.close().await?;
+    drop(world);
+
+    let corpus_dir = std::env::var_os("TRACECODE_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(corpus::default_dir);
+    let zxing = std::env::var_os("ZXING_WASM_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(ZXING_DEFAULT)
+        });
+    let app = decode_bench_app(&dist, &corpus_dir, &zxing)?;
+    let decode = decode_times(app.path()).await?;
+    let frames = decode["frames"].as_u64().unwrap_or(0);
 
     println!("\nweb benchmark figures ({RUNS} runs each, median):");
     println!("bundle-brotli-bytes {first}");
@@ -118,5 +255,12 @@ async fn main() -> Result<()> {
     println!("nav-to-verdict-ms warm-sw {:.0}", median(&mut warm));
     println!("nav-to-online-ms cold {:.0}", median(&mut cold_online));
     println!("nav-to-online-ms warm-sw {:.0}", median(&mut warm_online));
+    let per_photo = decode["framesPerPhoto"].as_u64().unwrap_or(1);
+    println!(
+        "decode photos {frames} from {FRAME_SET} as 1280x720 frames: tracecode {per_photo} frames each, zxing-wasm 2 passes"
+    );
+    let ours = decode_line("tracecode", &decode["ours"], frames, per_photo)?;
+    let theirs = decode_line("zxing-wasm", &decode["zxing"], frames, per_photo)?;
+    println!("decode-ms-ratio tracecode/zxing-wasm {:.2}", ours / theirs);
     Ok(())
 }
