@@ -101,16 +101,35 @@ pub(crate) fn run_tests() -> Result<()> {
     .context("step \"browser tests\" failed")
 }
 
-/// Runs the end-to-end tests against the app in `dist/` (build it first).
+/// Runs the end-to-end tests against the app in `dist/` (build it first): the journeys of
+/// `web` on an in-process registry, and `journey` with the real CLI and registry binaries.
 pub(crate) fn run_end_to_end() -> Result<()> {
     ensure_chromium()?;
-    // `--workspace` (only tracecode-e2e has a `web` test) resolves features as the workspace
+    // The binaries as the CLI's and registry's own tests build them (same features, so a
+    // no-op after the workspace tests; a plain `cargo build -p …` would rebuild half the tree).
+    shell::step(
+        "issuer CLI and registry binaries",
+        "cargo",
+        &["test", "--workspace", "--no-run", "--locked"],
+    )?;
+    let debug = shell::workspace_root().join("target/debug");
+    // `--workspace` (only tracecode-e2e has these tests) resolves features as the workspace
     // tests did, so nothing is rebuilt.
-    println!("\n==> end-to-end tests: cargo test --workspace --test web");
+    println!("\n==> end-to-end tests: cargo test --workspace --test web --test journey");
     shell::run_with(
         Command::new("cargo")
-            .args(["test", "--workspace", "--test", "web", "--locked"])
+            .args([
+                "test",
+                "--workspace",
+                "--test",
+                "web",
+                "--test",
+                "journey",
+                "--locked",
+            ])
             .env("TRACECODE_E2E", "1")
+            .env("TRACECODE_CLI_BIN", debug.join("tracecode"))
+            .env("TRACECODE_REGISTRY_BIN", debug.join("tracecode-registry"))
             .env("CHROMEDRIVER", CHROMEDRIVER)
             .env("CHROMIUM", CHROMIUM),
     )

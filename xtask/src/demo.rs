@@ -1,8 +1,11 @@
-//! `cargo xtask demo`: build and serve the web app with the demo trust list, and print sample
-//! codes to paste or open.
+//! `cargo xtask demo`: build the app, the issuer CLI and the registry, then run the demo world
+//! (`crates/tracecode-e2e/src/bin/demo.rs`): demo keys, a signed trust list, a few hundred
+//! issued units of two brands with their provenance, a recall and a cloned label, served with
+//! the app on loopback until Ctrl-C. State is kept in `target/demo/` and reused.
+
+use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use tracecode_core::vectors;
 
 use crate::{setup, shell};
 
@@ -18,34 +21,30 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
     };
     setup::ensure_web_tools()?;
     if std::env::var_os("TRACECODE_ROOT_KEYS").is_some() {
-        bail!("TRACECODE_ROOT_KEYS is set: the demo serves the demo trust list, unset it first");
+        bail!("TRACECODE_ROOT_KEYS is set: the demo's trust list is signed by the demo root, unset it first");
     }
     shell::step("web app release build", "trunk", &["build", "--release"])?;
-
-    let base = format!("http://127.0.0.1:{port}");
-    println!("\ntracecode demo\n==============");
-    println!("Verification page: {base}/");
-    println!("It trusts the demo root key of docs/PAYLOAD.md and serves its trust list.\n");
-    println!("Sample codes (paste one into the page, or open the link: a code URL opens the page");
-    println!("and verifies itself, as from a phone's camera):");
-    for v in vectors::vectors() {
-        let local = v
-            .text
-            .replacen(&format!("https://{}", vectors::HOST), &base, 1);
-        println!("\n  {:<15} expected {:?}\n  {}", v.name, v.expected, local);
-    }
-    println!("\nStop with Ctrl-C.\n");
-    let port = port.to_string();
-    shell::run(
-        "trunk",
+    shell::step(
+        "issuer CLI, registry and demo (release build)",
+        "cargo",
         &[
-            "serve",
+            "build",
             "--release",
-            "--address",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--no-autoreload",
+            "--locked",
+            "--package",
+            "tracecode-cli",
+            "--package",
+            "tracecode-registry",
+            "--package",
+            "tracecode-e2e",
+            "--bins",
         ],
+    )?;
+    let release = shell::workspace_root().join("target/release");
+    shell::run_with(
+        Command::new(release.join("demo"))
+            .args(["--port", &port.to_string(), "--dir", "target/demo"])
+            .env("TRACECODE_CLI_BIN", release.join("tracecode"))
+            .env("TRACECODE_REGISTRY_BIN", release.join("tracecode-registry")),
     )
 }

@@ -4,6 +4,7 @@
 //!
 //! `cargo xtask test` builds the app and runs them; `cargo xtask test e2e` runs them alone.
 
+pub mod demo;
 pub mod fixtures;
 pub mod video;
 pub mod world;

@@ -60,9 +60,15 @@ pub struct World {
     api: Router,
     addr: SocketAddr,
     server: std::sync::Mutex<tokio::task::JoinHandle<()>>,
+    browsers: Browsers,
+    _db: tempfile::TempDir,
+}
+
+/// A chromedriver, and the Chromiums it starts for tests.
+#[derive(Debug)]
+pub struct Browsers {
     driver: tokio::process::Child,
     driver_url: String,
-    _db: tempfile::TempDir,
 }
 
 impl World {
@@ -111,28 +117,13 @@ impl World {
         let base = format!("http://{addr}");
         let server = serve(listener, api.clone());
 
-        let driver_port = free_port()?;
-        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
-        // Its own process group, so that dropping the world stops every Chromium it started,
-        // even when a test fails half-way and never closes its browsers.
-        let driver = tokio::process::Command::new(&chromedriver)
-            .arg(format!("--port={driver_port}"))
-            .process_group(0)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("cannot start {chromedriver}"))?;
-        let driver_url = format!("http://127.0.0.1:{driver_port}");
-        wait_for_port(driver_port).await?;
-
+        let browsers = Browsers::start().await?;
         let world = Self {
             base,
             api,
             addr,
             server: std::sync::Mutex::new(server),
-            driver,
-            driver_url,
+            browsers,
             _db: db,
         };
         if units.is_empty() {
@@ -229,14 +220,60 @@ impl World {
         Ok(format!("{origin}/"))
     }
 
-    /// A fresh Chromium showing `camera_code` (if any) to its fake camera, in `lang`.
+    /// A fresh Chromium on the app showing `camera_code` (if any) to its fake camera, in `lang`.
     pub async fn browser(&self, name: &str, camera_code: Option<&str>, lang: &str) -> Result<Page> {
-        self.browser_with(name, camera_code, lang, &[]).await
+        self.browsers
+            .open(&self.base, name, camera_code, lang, &[])
+            .await
     }
 
     /// [`World::browser`] with more Chromium flags.
     pub async fn browser_with(
         &self,
+        name: &str,
+        camera_code: Option<&str>,
+        lang: &str,
+        flags: &[&str],
+    ) -> Result<Page> {
+        self.browsers
+            .open(&self.base, name, camera_code, lang, flags)
+            .await
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        self.cut_network();
+    }
+}
+
+impl Browsers {
+    /// Starts a chromedriver on a free loopback port.
+    pub async fn start() -> Result<Self> {
+        let driver_port = free_port()?;
+        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
+        // Its own process group, so that dropping it stops every Chromium it started, even
+        // when a test fails half-way and never closes its browsers.
+        let driver = tokio::process::Command::new(&chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .process_group(0)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start {chromedriver}"))?;
+        wait_for_port(driver_port).await?;
+        Ok(Self {
+            driver,
+            driver_url: format!("http://127.0.0.1:{driver_port}"),
+        })
+    }
+
+    /// A fresh Chromium on the app at `base`, showing `camera_code` (if any) to its fake
+    /// camera, in `lang`, with more Chromium `flags`.
+    pub async fn open(
+        &self,
+        base: &str,
         name: &str,
         camera_code: Option<&str>,
         lang: &str,
@@ -300,15 +337,14 @@ impl World {
         Ok(Page {
             client,
             name: name.to_owned(),
-            base: self.base.clone(),
+            base: base.to_owned(),
             downloads,
         })
     }
 }
 
-impl Drop for World {
+impl Drop for Browsers {
     fn drop(&mut self) {
-        self.cut_network();
         match self.driver.id() {
             Some(pid) => {
                 let group = nix::unistd::Pid::from_raw(pid as i32);
