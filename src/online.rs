@@ -75,6 +75,9 @@ pub enum OnlineError {
     Unreachable,
     /// The registry answered with an error: its status and message.
     Refused { status: u16, message: String },
+    /// The page is served without a registry (static provenance files): `POST /v1/scans`
+    /// does not exist there, so scans are not counted.
+    NoScanCounting,
 }
 
 impl OnlineError {
@@ -84,6 +87,7 @@ impl OnlineError {
         match self {
             Self::Unreachable => true,
             Self::Refused { status, .. } => *status == 429 || *status >= 500,
+            Self::NoScanCounting => false,
         }
     }
 }
@@ -93,6 +97,7 @@ impl std::fmt::Display for OnlineError {
         match self {
             Self::Unreachable => f.write_str("registry unreachable"),
             Self::Refused { message, .. } => f.write_str(message),
+            Self::NoScanCounting => f.write_str("this site does not count scans (no registry)"),
         }
     }
 }
@@ -130,6 +135,15 @@ pub async fn record_scan(
         })?;
     let response = request.send().await.map_err(|_| OnlineError::Unreachable)?;
     let skew = clock_skew(&response);
+    let status = response.status();
+    if status == 404 || status == 405 {
+        // A static host has no such endpoint; the registry's own refusals carry its JSON.
+        let body = response.text().await.unwrap_or_default();
+        return Err(match registry_message(&body) {
+            Some(message) => OnlineError::Refused { status, message },
+            None => OnlineError::NoScanCounting,
+        });
+    }
     Ok((read_json::<ScanReport>(response).await?, skew))
 }
 
@@ -172,7 +186,7 @@ pub async fn look_up(code: &VerifiedCode, region: Option<RegionCode>, record: bo
     let (scan, timeline) = futures::future::join(scan, timeline).await;
     let (scan, clock_skew_minutes) = match scan {
         Ok(Some((report, skew))) => (Ok(Some(report)), skew),
-        Ok(None) => (Ok(None), None),
+        Ok(None) | Err(OnlineError::NoScanCounting) => (Ok(None), None),
         Err(e) => (Err(e), None),
     };
     Online {
@@ -202,13 +216,18 @@ async fn read_json<T: for<'de> Deserialize<'de>>(response: Response) -> Result<T
 
 /// The registry's `message`, else the status.
 fn error_message(status: u16, body: &str) -> String {
+    registry_message(body).unwrap_or_else(|| format!("HTTP {status}"))
+}
+
+/// The `message` of a registry error body (docs/API.md, "Errors"); `None` for anything else.
+fn registry_message(body: &str) -> Option<String> {
     #[derive(Deserialize)]
     struct ApiError {
         message: String,
     }
     serde_json::from_str::<ApiError>(body)
+        .ok()
         .map(|e| e.message)
-        .unwrap_or_else(|_| format!("HTTP {status}"))
 }
 
 fn clock_skew(response: &Response) -> Option<i64> {

@@ -435,8 +435,9 @@ fn csv_row(fields: &[&str]) -> String {
     line
 }
 
-/// The static timeline the registry would serve at `/v1/units/{gtin}/{serial}/timeline`: the
-/// unit's commissioning, as an EPCIS 2.0 ObjectEvent.
+/// The static timeline: what the registry serves at `/v1/units/{gtin}/{serial}/timeline`
+/// (docs/API.md), in its shape, so that the web app reads either. Before any event is known
+/// it is the unit's commissioning, with the EPCIS 2.0 ObjectEvent as its document.
 fn write_provenance(root: &Path, code: &Code) -> Result<()> {
     let data = &code.data;
     let dir = root
@@ -444,18 +445,41 @@ fn write_provenance(root: &Path, code: &Code) -> Result<()> {
         .join(data.gtin.as_str())
         .join(data.serial.to_string());
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let epc = format!("https://id.gs1.org/01/{}/21/{}", data.gtin, data.serial);
+    let subject = format!("01/{}/21/{}", data.gtin, data.serial);
+    let event_id = format!("urn:tracecode:commissioning:{}:{}", data.gtin, data.serial);
+    let event_time = format!("{}T00:00:00Z", data.day);
+    let document = serde_json::json!({
+        "type": "ObjectEvent",
+        "eventID": event_id,
+        "action": "ADD",
+        "bizStep": "commissioning",
+        "disposition": "active",
+        "eventTime": event_time,
+        "eventTimeZoneOffset": "+00:00",
+        "epcList": [format!("https://id.gs1.org/{subject}")],
+        "ilmd": { "cbvmda:lotNumber": data.lot, "region": data.region },
+    });
     let body = serde_json::json!({
-        "gtin": data.gtin, "serial": data.serial, "lot": data.lot,
+        "subject": subject,
+        "lot": data.lot.as_ref().map(|lot| format!("01/{}/10/{lot}", data.gtin)),
+        "issued": true,
+        "upstream": [],
         "events": [{
-            "type": "ObjectEvent",
+            "relation": "unit",
+            "via": subject,
+            "role": "object",
+            "event_id": event_id,
+            "event_type": "ObjectEvent",
             "action": "ADD",
-            "bizStep": "commissioning",
+            "event_time": event_time,
+            "biz_step": "commissioning",
             "disposition": "active",
-            "eventTime": format!("{}T00:00:00Z", data.day),
-            "epcList": [epc],
-            "ilmd": { "cbvmda:lotNumber": data.lot, "region": data.region },
+            "read_point": null,
+            "biz_location": null,
+            "document": document,
         }],
+        "recalls": [],
+        "certificates": [],
     });
     write_file(
         &dir.join("timeline"),

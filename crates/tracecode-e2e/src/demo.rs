@@ -297,6 +297,8 @@ pub fn prepare(dir: &Path, tools: &Tools) -> Result<Demo> {
             "--seed".into(),
             (*seed).into(),
             "--svg".into(),
+            // Static timelines, for a site without a registry.
+            "--provenance".into(),
         ];
         if *trusted {
             args.extend(

@@ -531,6 +531,21 @@ impl Page {
     }
 }
 
+/// Serves `dir` as a static host would, on a loopback port, until the test ends: files as they
+/// are, `index.html` for any other path (the code URLs `/01/…`), 405 for anything but GET and
+/// HEAD. Returns its base URL.
+pub async fn serve_static(dir: &Path) -> Result<String> {
+    let files = tower_http::services::ServeDir::new(dir)
+        .fallback(tower_http::services::ServeFile::new(dir.join("index.html")));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let site = Router::new().fallback_service(files);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, site).await;
+    });
+    Ok(base)
+}
+
 fn serve(listener: tokio::net::TcpListener, api: Router) -> tokio::task::JoinHandle<()> {
     let service = api.into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {

@@ -110,3 +110,62 @@ async fn issued_imported_scanned_copied_recalled_and_checked_offline() -> Result
     page.close().await?;
     registry.stop().await
 }
+
+/// Copies the files of `from` (not its folders) into `to`.
+fn copy_files(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies a folder tree.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
+    copy_files(from, to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_static_site_shows_the_issuers_provenance_without_a_registry() -> Result<()> {
+    if !enabled("static site") {
+        return Ok(());
+    }
+    let tools = Tools::from_env().context("the static site needs the built CLI")?;
+    let dir = tempfile::tempdir()?;
+    let world = demo::prepare(dir.path(), &tools)?;
+    // What a brand uploads to a static host: the app, its trust list, and the CLI's
+    // `--provenance` output (`static/v1/units/{gtin}/{serial}/timeline`).
+    let site = dir.path().join("site");
+    copy_files(&World::built_app(), &site)?;
+    std::fs::copy(world.trust_list(), site.join("trust-list.json"))?;
+    copy_tree(&world.dir.join("batch-dairy/static"), &site)?;
+    let base = tracecode_e2e::world::serve_static(&site).await?;
+
+    let browsers = Browsers::start().await?;
+    let page = browsers
+        .open(&base, "static-site", None, "en-US", &[])
+        .await?;
+    page.open(path_of(&world.case("genuine").code)).await?;
+    let headline = page.text_of(".verdict[data-verdict=Genuine] h2").await?;
+    assert!(headline.contains("Genuine"), "{headline}");
+    let step = page
+        .text_of(".timeline li[data-step=commissioning]")
+        .await?;
+    assert!(step.contains("Produced and labelled"), "{step}");
+    // No scan counting without a registry, and no error for it either.
+    assert_eq!(page.count("[data-answer]").await?, 0);
+    assert_eq!(page.count(".status.error").await?, 0);
+    page.screenshot("1-genuine-from-static-files").await?;
+    page.assert_clean().await?;
+    page.close().await
+}
