@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use tracecode_e2e::demo::{self, Registry, Tools};
 use tracecode_e2e::enabled;
 use tracecode_e2e::fixtures::path_of;
-use tracecode_e2e::world::{Browsers, World};
+use tracecode_e2e::world::{copy_files, copy_tree, Browsers, World};
 
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
@@ -109,30 +109,6 @@ async fn issued_imported_scanned_copied_recalled_and_checked_offline() -> Result
     page.assert_clean().await?;
     page.close().await?;
     registry.stop().await
-}
-
-/// Copies the files of `from` (not its folders) into `to`.
-fn copy_files(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        if entry.file_type()?.is_file() {
-            std::fs::copy(entry.path(), to.join(entry.file_name()))?;
-        }
-    }
-    Ok(())
-}
-
-/// Copies a folder tree.
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
-    copy_files(from, to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
-        }
-    }
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,22 +7,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use tracecode_e2e::demo::{self, Registry, Tools};
-use tracecode_e2e::world::World;
+use tracecode_e2e::world::{copy_files, World};
 
 const DEFAULT_PORT: u16 = 8080;
 
+/// A fresh copy of the built app, so that the sheet beside it never lands in `dist/`.
 fn copy_app(dist: &Path, site: &Path) -> Result<()> {
     if site.exists() {
         std::fs::remove_dir_all(site)?;
     }
-    std::fs::create_dir_all(site)?;
-    for entry in std::fs::read_dir(dist).with_context(|| format!("no app in {}", dist.display()))? {
-        let entry = entry?;
-        if entry.file_type()?.is_file() {
-            std::fs::copy(entry.path(), site.join(entry.file_name()))?;
-        }
-    }
-    Ok(())
+    copy_files(dist, site)
 }
 
 /// Ctrl-C, or a polite request to stop (SIGTERM, as from `timeout` or a service manager).

@@ -91,12 +91,7 @@ fn percentile(values: &mut [f64], p: usize) -> f64 {
 /// and the frames' photographs with what each holds (`frames/list.json`).
 fn decode_bench_app(dist: &Path, corpus_dir: &Path, zxing: &Path) -> Result<tempfile::TempDir> {
     let app = tempfile::tempdir()?;
-    for entry in std::fs::read_dir(dist)? {
-        let entry = entry?;
-        if entry.file_type()?.is_file() {
-            std::fs::copy(entry.path(), app.path().join(entry.file_name()))?;
-        }
-    }
+    tracecode_e2e::world::copy_files(dist, app.path())?;
     std::fs::write(
         app.path().join("bench-decode.html"),
         include_str!("../../bench/decode.html"),
