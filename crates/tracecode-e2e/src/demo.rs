@@ -90,7 +90,6 @@ pub struct Unit {
     pub gtin: String,
     pub lot: String,
     pub serial: String,
-    pub region: String,
     pub url: String,
 }
 
@@ -361,7 +360,6 @@ pub fn read_codes(path: &Path) -> Result<Vec<Unit>> {
             gtin: field(0),
             lot: field(1),
             serial: field(2),
-            region: field(4),
             url: field(6),
         });
     }
@@ -670,10 +668,9 @@ fn spawn(registry: &Path, args: &[String]) -> Result<tokio::process::Child> {
         .with_context(|| format!("cannot start {}", registry.display()))
 }
 
-/// One HTTP call to the registry; fails unless it succeeds.
-pub async fn call(
+/// One `POST` to the registry; fails unless it succeeds.
+pub async fn post(
     base: &str,
-    method: &str,
     path: &str,
     token: Option<&str>,
     content_type: &str,
@@ -681,7 +678,7 @@ pub async fn call(
 ) -> Result<Value> {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let mut request = hyper::Request::builder()
-        .method(method)
+        .method("POST")
         .uri(format!("{base}{path}"))
         .header("content-type", content_type);
     if let Some(token) = token {
@@ -690,25 +687,22 @@ pub async fn call(
     let response = client
         .request(request.body(Full::new(Bytes::from(body)))?)
         .await
-        .with_context(|| format!("{method} {path}: no answer"))?;
+        .with_context(|| format!("POST {path}: no answer"))?;
     let status = response.status();
     let bytes = response.into_body().collect().await?.to_bytes();
     if !status.is_success() {
-        bail!(
-            "{method} {path}: {status}: {}",
-            String::from_utf8_lossy(&bytes)
-        );
+        bail!("POST {path}: {status}: {}", String::from_utf8_lossy(&bytes));
     }
     if bytes.is_empty() {
         return Ok(Value::Null);
     }
-    serde_json::from_slice(&bytes).with_context(|| format!("{method} {path}: not JSON"))
+    serde_json::from_slice(&bytes).with_context(|| format!("POST {path}: not JSON"))
 }
 
 /// A scan recorded as from a phone in `region`.
 pub async fn scan(base: &str, code: &str, region: &str, device: &str) -> Result<Value> {
     let body = json!({"code": code, "region": region, "device": device}).to_string();
-    call(base, "POST", "/v1/scans", None, "application/json", body).await
+    post(base, "/v1/scans", None, "application/json", body).await
 }
 
 /// Written once the recall and the cloned label's scans are in the database.
@@ -720,9 +714,8 @@ pub async fn load(demo: &Demo, base: &str, token: &str) -> Result<()> {
     for import in demo.imports() {
         let body = std::fs::read_to_string(&import)
             .with_context(|| format!("cannot read {}", import.display()))?;
-        call(
+        post(
             base,
-            "POST",
             "/v1/issued",
             Some(token),
             "application/x-ndjson",
@@ -731,9 +724,8 @@ pub async fn load(demo: &Demo, base: &str, token: &str) -> Result<()> {
         .await?;
     }
     let events = std::fs::read_to_string(demo.events())?;
-    call(
+    post(
         base,
-        "POST",
         "/v1/events",
         Some(token),
         "application/ld+json",
@@ -748,9 +740,8 @@ pub async fn load(demo: &Demo, base: &str, token: &str) -> Result<()> {
     if marker.exists() {
         return Ok(());
     }
-    call(
+    post(
         base,
-        "POST",
         "/v1/recalls",
         Some(token),
         "application/json",

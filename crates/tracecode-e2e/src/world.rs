@@ -580,7 +580,8 @@ fn serve(listener: tokio::net::TcpListener, api: Router) -> tokio::task::JoinHan
     })
 }
 
-fn free_port() -> Result<u16> {
+/// A loopback port nobody listens on now.
+pub fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
 }

@@ -7,13 +7,7 @@ use anyhow::{Context, Result};
 use tracecode_e2e::demo::{self, Registry, Tools};
 use tracecode_e2e::enabled;
 use tracecode_e2e::fixtures::path_of;
-use tracecode_e2e::world::{copy_files, copy_tree, Browsers, World};
-
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
+use tracecode_e2e::world::{copy_files, copy_tree, free_port, Browsers, World};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issued_imported_scanned_copied_recalled_and_checked_offline() -> Result<()> {
