@@ -190,7 +190,7 @@ impl Colour {
             if c <= 0.03928 {
                 c / 12.92
             } else {
-                ((c + 0.055) / 1.055).powf(2.4)
+                pow((c + 0.055) / 1.055, 2.4)
             }
         };
         let [r, g, b] = self.0;
@@ -269,6 +269,15 @@ fn is_origin(text: &str) -> bool {
         None => port.is_empty(),
     };
     host_ok && port_ok
+}
+
+/// `x^y`. In the browser, JavaScript's `Math.pow`: Rust's own `powf` compiles libm's `pow`
+/// into the page's WebAssembly (2 kB) for one colour computation.
+fn pow(x: f64, y: f64) -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    return js_sys::Math::pow(x, y);
+    #[cfg(not(target_arch = "wasm32"))]
+    return x.powf(y);
 }
 
 #[cfg(test)]

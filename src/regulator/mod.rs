@@ -14,7 +14,7 @@ use crate::distributor::unit_label;
 
 /// Where a check stands with the registry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case", try_from = "SyncFields")]
 pub enum SyncState {
     /// Not yet reported; retried until it is.
     Pending,
@@ -22,6 +22,42 @@ pub enum SyncState {
     Sent { count: u64, flags: Vec<String> },
     /// Refused on its merits (a code that is not genuine): never retried.
     Refused { reason: String },
+}
+
+/// [`SyncState`] as stored: its tag and every variant's fields, read without serde's
+/// buffering of tagged enums (see `tracecode_core::tagged`).
+#[derive(Deserialize)]
+struct SyncFields {
+    state: SyncKind,
+    count: Option<u64>,
+    flags: Option<Vec<String>>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SyncKind {
+    Pending,
+    Sent,
+    Refused,
+}
+
+impl TryFrom<SyncFields> for SyncState {
+    type Error = String;
+
+    fn try_from(fields: SyncFields) -> Result<Self, String> {
+        use tracecode_core::tagged::required;
+        Ok(match fields.state {
+            SyncKind::Pending => Self::Pending,
+            SyncKind::Sent => Self::Sent {
+                count: required(fields.count, "count")?,
+                flags: required(fields.flags, "flags")?,
+            },
+            SyncKind::Refused => Self::Refused {
+                reason: required(fields.reason, "reason")?,
+            },
+        })
+    }
 }
 
 /// One spot check.
@@ -182,6 +218,34 @@ mod tests {
         };
         let json = serde_json::to_string(&check).unwrap();
         assert_eq!(serde_json::from_str::<SpotCheck>(&json).unwrap(), check);
+    }
+
+    #[test]
+    fn sync_states_keep_their_stored_form() {
+        let states = [
+            (SyncState::Pending, r#"{"state":"pending"}"#),
+            (
+                SyncState::Sent {
+                    count: 3,
+                    flags: vec!["SuspectedClone".into()],
+                },
+                r#"{"state":"sent","count":3,"flags":["SuspectedClone"]}"#,
+            ),
+            (
+                SyncState::Refused {
+                    reason: "not genuine".into(),
+                },
+                r#"{"state":"refused","reason":"not genuine"}"#,
+            ),
+        ];
+        for (state, json) in states {
+            assert_eq!(serde_json::to_string(&state).unwrap(), json);
+            assert_eq!(serde_json::from_str::<SyncState>(json).unwrap(), state);
+        }
+        let error = serde_json::from_str::<SyncState>(r#"{"state":"sent","count":3}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("missing field `flags`"), "{error}");
     }
 
     #[test]

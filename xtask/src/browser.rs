@@ -79,10 +79,8 @@ pub(crate) fn run_tests() -> Result<()> {
         serde_json::to_string_pretty(&options)?,
     )
     .context("cannot write webdriver.json")?;
-    println!(
-        "\n==> browser tests: cargo test --package tracecode-web --target wasm32-unknown-unknown"
-    );
-    shell::run_with(
+    shell::test_step(
+        "browser tests",
         Command::new("cargo")
             .args([
                 "test",
@@ -98,7 +96,6 @@ pub(crate) fn run_tests() -> Result<()> {
             )
             .env("CHROMEDRIVER", CHROMEDRIVER),
     )
-    .context("step \"browser tests\" failed")
 }
 
 /// Runs the end-to-end tests against the app in `dist/` (build it first): the journeys of
@@ -115,8 +112,8 @@ pub(crate) fn run_end_to_end() -> Result<()> {
     let debug = shell::workspace_root().join("target/debug");
     // `--workspace` (only tracecode-e2e has these tests) resolves features as the workspace
     // tests did, so nothing is rebuilt.
-    println!("\n==> end-to-end tests: cargo test --workspace --test web --test journey");
-    shell::run_with(
+    shell::test_step(
+        "end-to-end tests",
         Command::new("cargo")
             .args([
                 "test",
@@ -132,8 +129,7 @@ pub(crate) fn run_end_to_end() -> Result<()> {
             .env("TRACECODE_REGISTRY_BIN", debug.join("tracecode-registry"))
             .env("CHROMEDRIVER", CHROMEDRIVER)
             .env("CHROMIUM", CHROMIUM),
-    )
-    .context("step \"end-to-end tests\" failed")?;
+    )?;
     println!(
         "screenshots: {}",
         shell::workspace_root()

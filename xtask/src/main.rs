@@ -122,7 +122,15 @@ fn test() -> Result<()> {
     // The registry's suite runs on SQLite and on this real PostgreSQL server.
     let postgres = postgres::TestPostgres::start()?;
     std::env::set_var(POSTGRES_ENV, &postgres.url);
-    shell::step("tests", "cargo", &["test", "--workspace", "--locked"])?;
+    shell::test_step(
+        "tests",
+        std::process::Command::new("cargo").args([
+            "test",
+            "--workspace",
+            "--locked",
+            "--no-fail-fast",
+        ]),
+    )?;
     drop(postgres);
     shell::step(
         "core and scanner build for wasm32",

@@ -1,7 +1,9 @@
 //! Running commands with clear output and errors.
 
+use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 
@@ -59,6 +61,103 @@ pub(crate) fn step(name: &str, program: &str, args: &[&str]) -> Result<()> {
     run(program, args).with_context(|| format!("step {name:?} failed"))
 }
 
+/// Runs `cargo test …` as the named step, passing its output through. On failure the error
+/// names the failing tests and their panic messages, so that the last lines of a long log
+/// (all a CI summary may show) say what failed.
+pub(crate) fn test_step(name: &str, command: &mut Command) -> Result<()> {
+    println!("\n==> {name}: {command:?}");
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {command:?}"))?;
+    let failures = Arc::new(Mutex::new(TestFailures::default()));
+    let forward = |stream: Box<dyn std::io::Read + Send>, to_stderr: bool| {
+        let failures = Arc::clone(&failures);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if to_stderr {
+                    eprintln!("{line}");
+                } else {
+                    println!("{line}");
+                }
+                if let Ok(mut failures) = failures.lock() {
+                    failures.read(&line);
+                }
+            }
+        })
+    };
+    let readers = [
+        forward(Box::new(child.stdout.take().context("no stdout")?), false),
+        forward(Box::new(child.stderr.take().context("no stderr")?), true),
+    ];
+    let status = child.wait().context("cannot wait for the tests")?;
+    for reader in readers {
+        let _ = reader.join();
+    }
+    if status.success() {
+        return Ok(());
+    }
+    let summary = failures.lock().map(|f| f.summary()).unwrap_or_default();
+    bail!("step {name:?} failed ({status}): {summary}")
+}
+
+/// What a libtest/cargo log says failed, gathered line by line.
+#[derive(Default)]
+struct TestFailures {
+    /// `name: message` for each failing test or panicking thread, in order.
+    failed: Vec<String>,
+    /// The thread (and place) whose panic message is on the next line.
+    panicking: Option<(String, String)>,
+    /// cargo's own errors (compilation, "test failed, to rerun pass …").
+    errors: Vec<String>,
+}
+
+impl TestFailures {
+    fn read(&mut self, line: &str) {
+        if let Some((thread, at)) = self.panicking.take() {
+            // The panic says more than the bare FAILED line met earlier.
+            self.failed.retain(|f| *f != format!("{thread}: FAILED"));
+            self.failed
+                .push(format!("{thread} ({at}): {}", clip(line, 300)));
+        } else if let Some(rest) = line.strip_prefix("thread '") {
+            // "thread 'name' panicked at file:line:col:" — the message follows.
+            if let Some((thread, at)) = rest.split_once("' panicked at ") {
+                self.panicking = Some((thread.to_owned(), at.trim_end_matches(':').to_owned()));
+            }
+        } else if let Some(name) = line
+            .strip_prefix("test ")
+            .and_then(|l| l.strip_suffix(" ... FAILED"))
+        {
+            if !self.failed.iter().any(|f| f.starts_with(name)) {
+                self.failed.push(format!("{name}: FAILED"));
+            }
+        } else if line.starts_with("error") && self.errors.len() < 5 {
+            self.errors.push(clip(line, 200));
+        }
+    }
+
+    fn summary(&self) -> String {
+        let mut parts: Vec<String> = self.failed.iter().take(8).cloned().collect();
+        if self.failed.len() > 8 {
+            parts.push(format!("and {} more", self.failed.len() - 8));
+        }
+        parts.extend(self.errors.iter().cloned());
+        if parts.is_empty() {
+            "no failing test named in the output".to_owned()
+        } else {
+            parts.join(" | ")
+        }
+    }
+}
+
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 /// A command's standard output, if it runs and succeeds.
 pub(crate) fn output(program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).output().ok()?;
@@ -91,4 +190,42 @@ pub(crate) fn apt_install(packages: &[&str]) -> Result<()> {
     let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
     install.extend_from_slice(packages);
     apt(&install)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TestFailures;
+
+    #[test]
+    fn a_failing_test_is_named_with_its_panic_message() {
+        let mut failures = TestFailures::default();
+        for line in [
+            "test sqlite::ok_test ... ok",
+            "test postgres::concurrent_scans ... FAILED",
+            "",
+            "failures:",
+            "",
+            "---- postgres::concurrent_scans stdout ----",
+            "",
+            "thread 'postgres::concurrent_scans' panicked at crates/x/tests/api.rs:266:9:",
+            "assertion `left == right` failed",
+            "error: test failed, to rerun pass `-p tracecode-registry --test api`",
+        ] {
+            failures.read(line);
+        }
+        assert_eq!(
+            failures.summary(),
+            "postgres::concurrent_scans \
+             (crates/x/tests/api.rs:266:9): assertion `left == right` failed | error: test \
+             failed, to rerun pass `-p tracecode-registry --test api`"
+        );
+    }
+
+    #[test]
+    fn a_log_without_failures_says_so() {
+        assert_eq!(
+            TestFailures::default().summary(),
+            "no failing test named in the output"
+        );
+    }
 }

@@ -107,7 +107,11 @@ impl Default for ClonePolicy {
 
 /// What raised a clone suspicion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "signal", rename_all = "snake_case")]
+#[serde(
+    tag = "signal",
+    rename_all = "snake_case",
+    try_from = "CloneSignalFields"
+)]
 pub enum CloneSignal {
     /// Scanned in this many distant regions inside the window.
     DistantRegions {
@@ -123,7 +127,7 @@ pub enum CloneSignal {
 
 /// A warning the online half adds to a verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "flag")]
+#[serde(tag = "flag", try_from = "FlagFields")]
 pub enum Flag {
     /// The same code is being scanned where one unit cannot be.
     SuspectedClone {
@@ -146,6 +150,78 @@ pub enum Flag {
     NotRegistered,
     /// The registry could not be reached: the offline verdict stands, the rest is pending.
     RegistryUnreachable,
+}
+
+/// [`CloneSignal`] as read: its tag and every variant's fields (see [`crate::tagged`]).
+#[derive(Deserialize)]
+struct CloneSignalFields {
+    signal: CloneSignalKind,
+    regions: Option<Vec<RegionCode>>,
+    devices: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum CloneSignalKind {
+    DistantRegions,
+    ManyDevices,
+}
+
+impl TryFrom<CloneSignalFields> for CloneSignal {
+    type Error = String;
+
+    fn try_from(fields: CloneSignalFields) -> Result<Self, String> {
+        use crate::tagged::required;
+        Ok(match fields.signal {
+            CloneSignalKind::DistantRegions => Self::DistantRegions {
+                regions: required(fields.regions, "regions")?,
+            },
+            CloneSignalKind::ManyDevices => Self::ManyDevices {
+                devices: required(fields.devices, "devices")?,
+            },
+        })
+    }
+}
+
+/// [`Flag`] as read: its tag and every variant's fields (see [`crate::tagged`]).
+#[derive(Deserialize)]
+struct FlagFields {
+    flag: FlagKind,
+    signals: Option<Vec<CloneSignal>>,
+    signed: Option<RegionCode>,
+    scanned: Option<RegionCode>,
+    notice: Option<RecallNotice>,
+}
+
+#[derive(Deserialize)]
+enum FlagKind {
+    SuspectedClone,
+    RegionMismatch,
+    Recalled,
+    NotRegistered,
+    RegistryUnreachable,
+}
+
+impl TryFrom<FlagFields> for Flag {
+    type Error = String;
+
+    fn try_from(fields: FlagFields) -> Result<Self, String> {
+        use crate::tagged::required;
+        Ok(match fields.flag {
+            FlagKind::SuspectedClone => Self::SuspectedClone {
+                signals: required(fields.signals, "signals")?,
+            },
+            FlagKind::RegionMismatch => Self::RegionMismatch {
+                signed: required(fields.signed, "signed")?,
+                scanned: required(fields.scanned, "scanned")?,
+            },
+            FlagKind::Recalled => Self::Recalled {
+                notice: required(fields.notice, "notice")?,
+            },
+            FlagKind::NotRegistered => Self::NotRegistered,
+            FlagKind::RegistryUnreachable => Self::RegistryUnreachable,
+        })
+    }
 }
 
 /// The online half of a verdict.

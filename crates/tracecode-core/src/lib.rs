@@ -18,6 +18,7 @@ pub mod assess;
 pub mod code;
 pub mod fields;
 pub mod signature;
+pub mod tagged;
 pub mod trust;
 #[cfg(feature = "test-vectors")]
 pub mod vectors;

@@ -127,7 +127,7 @@ crate::fields::serde_via_str!(GtinPrefix);
 
 /// Where an issuer key stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "state", rename_all = "snake_case", try_from = "KeyStatusFields")]
 pub enum KeyStatus {
     /// Signs new codes.
     Active,
@@ -141,6 +141,50 @@ pub enum KeyStatus {
         /// Why, for people.
         reason: String,
     },
+}
+
+/// [`KeyStatus`] as read: its tag and every variant's fields (see [`crate::tagged`]).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyStatusFields {
+    state: KeyState,
+    cutoff: Option<ProductionDay>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum KeyState {
+    Active,
+    Retired,
+    Revoked,
+}
+
+impl TryFrom<KeyStatusFields> for KeyStatus {
+    type Error = String;
+
+    fn try_from(fields: KeyStatusFields) -> Result<Self, String> {
+        use crate::tagged::{absent, required};
+        let KeyStatusFields {
+            state,
+            cutoff,
+            reason,
+        } = fields;
+        // Active and retired keys carry nothing else.
+        let bare = |status: Self, tag: &str| {
+            absent(&cutoff, "cutoff", tag)?;
+            absent(&reason, "reason", tag)?;
+            Ok(status)
+        };
+        match state {
+            KeyState::Active => bare(Self::Active, "active"),
+            KeyState::Retired => bare(Self::Retired, "retired"),
+            KeyState::Revoked => Ok(Self::Revoked {
+                cutoff: required(cutoff, "cutoff")?,
+                reason: required(reason, "reason")?,
+            }),
+        }
+    }
 }
 
 /// One issuer key's entry.

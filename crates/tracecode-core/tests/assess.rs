@@ -206,3 +206,51 @@ fn assessments_serialise_for_the_api() {
     assert_eq!(json["flags"][0]["flag"], "RegionMismatch");
     assert_eq!(json["flags"][0]["scanned"], "110105");
 }
+
+#[test]
+fn every_flag_reads_back_from_its_json() {
+    let notice = RecallNotice {
+        lot: Some("L2611A".parse().unwrap()),
+        notice: "Return it to the shop.".into(),
+        notice_url: None,
+        issued_at: NOW,
+    };
+    let flags = vec![
+        Flag::SuspectedClone {
+            signals: vec![
+                CloneSignal::DistantRegions {
+                    regions: vec!["310000".parse().unwrap(), "440000".parse().unwrap()],
+                },
+                CloneSignal::ManyDevices { devices: 7 },
+            ],
+        },
+        Flag::RegionMismatch {
+            signed: "310000".parse().unwrap(),
+            scanned: "440305".parse().unwrap(),
+        },
+        Flag::Recalled { notice },
+        Flag::NotRegistered,
+        Flag::RegistryUnreachable,
+    ];
+    let json = serde_json::to_string(&flags).unwrap();
+    assert!(json.starts_with(
+        r#"[{"flag":"SuspectedClone","signals":[{"signal":"distant_regions","regions":["310000","440000"]},{"signal":"many_devices","devices":7}]},{"flag":"RegionMismatch","signed":"310000","scanned":"440305"}"#
+    ), "{json}");
+    assert_eq!(serde_json::from_str::<Vec<Flag>>(&json).unwrap(), flags);
+    // Fields may come in any order; a missing one is named.
+    assert_eq!(
+        serde_json::from_str::<Flag>(
+            r#"{"scanned":"440305","signed":"310000","flag":"RegionMismatch"}"#
+        )
+        .unwrap(),
+        flags[1]
+    );
+    let error = serde_json::from_str::<Flag>(r#"{"flag":"RegionMismatch","signed":"310000"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("missing field `scanned`"), "{error}");
+    let error = serde_json::from_str::<Flag>(r#"{"flag":"Cloned"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("unknown variant `Cloned`"), "{error}");
+}

@@ -113,3 +113,46 @@ fn json_errors_name_the_field() {
         Err(TrustListError::Json(_))
     ));
 }
+
+#[test]
+fn key_states_read_as_documented_and_wrong_ones_are_named() {
+    let read = |json: &str| serde_json::from_str::<KeyStatus>(json).map_err(|e| e.to_string());
+    assert_eq!(read(r#"{"state":"active"}"#), Ok(KeyStatus::Active));
+    assert_eq!(read(r#"{"state":"retired"}"#), Ok(KeyStatus::Retired));
+    let revoked = r#"{"reason":"leaked","cutoff":"2025-06-01","state":"revoked"}"#;
+    let status = read(revoked).expect("revoked");
+    assert_eq!(
+        status,
+        KeyStatus::Revoked {
+            cutoff: "2025-06-01".parse().unwrap(),
+            reason: "leaked".into()
+        }
+    );
+    assert_eq!(
+        serde_json::to_string(&status).unwrap(),
+        r#"{"state":"revoked","cutoff":"2025-06-01","reason":"leaked"}"#
+    );
+    for (json, error) in [
+        (
+            r#"{"state":"revoked","reason":"x"}"#,
+            "missing field `cutoff`",
+        ),
+        (
+            r#"{"state":"active","cutoff":"2025-06-01"}"#,
+            "field `cutoff` does not belong to `active`",
+        ),
+        (
+            r#"{"state":"active","since":"2025"}"#,
+            "unknown field `since`",
+        ),
+        (r#"{"state":"lost"}"#, "unknown variant `lost`"),
+        (r#"{"cutoff":"2025-06-01"}"#, "missing field `state`"),
+        (
+            r#"{"state":"revoked","cutoff":"2025-13-01","reason":"x"}"#,
+            "2025-13-01",
+        ),
+    ] {
+        let got = read(json).expect_err(json);
+        assert!(got.contains(error), "{json}: {got}");
+    }
+}
