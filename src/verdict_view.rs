@@ -77,7 +77,16 @@ pub fn VerdictView(
         online.with(|o| matches!(o, Some(Some(_))))
     });
 
-    move || {
+    // Screen readers hear the headline of each new verdict from a live region that stays on
+    // the page (one inserted with the card would not be announced), not the whole card.
+    let announcement = move || {
+        outcome.with(|o| {
+            o.as_ref()
+                .map(|o| presentation(t.get(), verdict_of(o)).1)
+                .unwrap_or_default()
+        })
+    };
+    let card = move || {
         let t = t.get();
         outcome.get().map(|outcome| {
             let verdict = verdict_of(&outcome);
@@ -92,11 +101,7 @@ pub fn VerdictView(
                 Err(rejection) => explanation(t, rejection).into_any(),
             };
             view! {
-                <section
-                    class=format!("verdict {class}")
-                    aria-live="polite"
-                    data-verdict=format!("{verdict:?}")
-                >
+                <section class=format!("verdict {class}") data-verdict=format!("{verdict:?}")>
                     <h2>
                         <span class="symbol" aria-hidden="true">{symbol}</span>
                         " "
@@ -106,6 +111,10 @@ pub fn VerdictView(
                 </section>
             }
         })
+    };
+    view! {
+        <p class="announce" role="status">{announcement}</p>
+        {card}
     }
 }
 

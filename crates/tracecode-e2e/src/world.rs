@@ -10,7 +10,10 @@ use anyhow::{bail, Context, Result};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
+use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use tower::ServiceExt as _;
@@ -528,6 +531,107 @@ impl Page {
     pub async fn close(self) -> Result<()> {
         self.client.close().await?;
         Ok(())
+    }
+
+    /// What assistive technology is told of `element`: Chromium's computed ARIA role and
+    /// accessible name (WebDriver's Get Computed Role and Get Computed Label).
+    pub async fn accessibility(&self, element: &Element) -> Result<(String, String)> {
+        let mut told = Vec::new();
+        for what in ["computedrole", "computedlabel"] {
+            let value = self
+                .client
+                .issue_cmd(ElementQuery {
+                    element: element.element_id().to_string(),
+                    what,
+                })
+                .await?;
+            told.push(value.as_str().unwrap_or_default().trim().to_owned());
+        }
+        let label = told.pop().unwrap_or_default();
+        let role = told.pop().unwrap_or_default();
+        Ok((role, label))
+    }
+
+    /// The shown controls a keyboard or screen reader can reach that have no accessible
+    /// name, each as the start of its HTML.
+    pub async fn unnamed_controls(&self) -> Result<Vec<String>> {
+        let mut unnamed = Vec::new();
+        let controls = self
+            .client
+            .find_all(Locator::Css(
+                "a[href], button, input, select, textarea, [tabindex]",
+            ))
+            .await?;
+        for control in controls {
+            if !control.is_displayed().await? {
+                continue;
+            }
+            if self.accessibility(&control).await?.1.is_empty() {
+                let html = control.html(false).await?;
+                unnamed.push(html.chars().take(160).collect());
+            }
+        }
+        Ok(unnamed)
+    }
+
+    /// Presses `keys` together (`[Key::Shift, Key::Tab]`) on whatever has the focus, as a
+    /// keyboard does, and releases them.
+    pub async fn press(&self, keys: &[Key]) -> Result<()> {
+        let mut actions = KeyActions::new("keyboard".to_owned());
+        for key in keys {
+            actions = actions.then(KeyAction::Down {
+                value: char::from(*key),
+            });
+        }
+        for key in keys.iter().rev() {
+            actions = actions.then(KeyAction::Up {
+                value: char::from(*key),
+            });
+        }
+        self.client.perform_actions(actions).await?;
+        Ok(())
+    }
+
+    /// The focused element, as `tag#id.class[value]`.
+    pub async fn focused(&self) -> Result<String> {
+        let value = self
+            .client
+            .execute(
+                "const e = document.activeElement; if (!e) return ''; \
+                 return e.localName + (e.id ? '#' + e.id : '') \
+                   + [...e.classList].map(c => '.' + c).join('') \
+                   + (e.type === 'radio' ? '[' + e.value + ']' : '');",
+                vec![],
+            )
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+}
+
+/// A WebDriver query about one element that fantoccini has no method for.
+#[derive(Debug)]
+struct ElementQuery {
+    element: String,
+    /// The endpoint's last segment: `computedrole` or `computedlabel`.
+    what: &'static str,
+}
+
+impl WebDriverCompatibleCommand for ElementQuery {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/element/{}/{}",
+            session.unwrap_or_default(),
+            self.element,
+            self.what
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::GET, None)
     }
 }
 

@@ -2,6 +2,7 @@
 //! with a fake camera. Each test keeps screenshots in `target/e2e/screenshots/`.
 
 use anyhow::Result;
+use fantoccini::key::Key;
 use tracecode_core::vectors;
 use tracecode_e2e::enabled;
 use tracecode_e2e::fixtures::{self, path_of, LOT, RECALLED_LOT};
@@ -17,6 +18,7 @@ const UNITS: &[(u64, &str)] = &[
     (1006, LOT),
     (1007, LOT),
     (1008, LOT),
+    (1009, LOT),
     (2001, RECALLED_LOT),
 ];
 const XSS_SERIAL: u64 = 1006;
@@ -510,5 +512,95 @@ async fn a_campaign_page_embeds_the_scanner_and_hears_only_the_verdict() -> Resu
         "{heard}"
     );
     page.screenshot("1-campaign-page").await?;
+    page.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_works_from_the_keyboard_and_names_every_control() -> Result<()> {
+    if !enabled("accessibility") {
+        return Ok(());
+    }
+    let world = World::start(UNITS, XSS_SERIAL).await?;
+    let page = world.browser("keyboard", None, "en-US").await?;
+    page.open("/").await?;
+    page.wait_for("#code-input").await?;
+    // Every control of every mode has a name a screen reader can say.
+    for mode in ["distributor", "regulator", "consumer"] {
+        page.click(&format!("input[name=mode][value={mode}]"))
+            .await?;
+        page.wait_for(&format!("input[name=mode][value={mode}]:checked"))
+            .await?;
+        let unnamed = page.unnamed_controls().await?;
+        assert!(
+            unnamed.is_empty(),
+            "{mode}: controls without a name: {unnamed:#?}"
+        );
+    }
+    // From the top of the page, Tab alone reaches the controls in reading order.
+    page.open("/").await?;
+    page.wait_for("#code-input").await?;
+    let mut reached = Vec::new();
+    while reached.last().map(String::as_str) != Some("textarea#code-input") {
+        assert!(
+            reached.len() < 20,
+            "the code field was never reached: {reached:?}"
+        );
+        page.press(&[Key::Tab]).await?;
+        reached.push(page.focused().await?);
+    }
+    let order = [
+        "button.language",
+        "input[consumer]",
+        "button.start-camera",
+        "input#photo-input.photo-input",
+        "textarea#code-input",
+    ];
+    let positions: Vec<Option<usize>> = order
+        .iter()
+        .map(|want| reached.iter().position(|got| got == want))
+        .collect();
+    assert!(
+        positions.iter().all(Option::is_some) && positions.windows(2).all(|w| w[0] < w[1]),
+        "tab order {reached:?}, wanted {order:?} in that order"
+    );
+    // Typed into the focused field: the verdict is announced in words, with a symbol that
+    // screen readers skip, and the colour only repeats it.
+    let field = page.client.active_element().await?;
+    field.send_keys(&fixtures::code(1009, LOT)).await?;
+    let announce = page.wait_for(".announce").await?;
+    assert_eq!(page.accessibility(&announce).await?.0, "status");
+    let said = announce.prop("textContent").await?.unwrap_or_default();
+    page.wait_for(".verdict[data-verdict=Genuine]").await?;
+    let heading = page.wait_for(".verdict h2").await?;
+    let (role, genuine) = page.accessibility(&heading).await?;
+    assert_eq!(role, "heading");
+    assert_eq!(said, genuine);
+    assert!(genuine.starts_with("Genuine"), "{genuine}");
+    assert!(page.text_of(".verdict h2 .symbol").await?.contains('✔'));
+    page.screenshot("genuine").await?;
+    field.clear().await?;
+    field.send_keys(&fixtures::tampered_code(1009)).await?;
+    page.wait_for(".verdict[data-verdict=Tampered]").await?;
+    let heading = page.wait_for(".verdict h2").await?;
+    let (_, tampered) = page.accessibility(&heading).await?;
+    assert!(!tampered.is_empty() && tampered != genuine, "{tampered}");
+    assert_eq!(
+        announce.prop("textContent").await?.unwrap_or_default(),
+        tampered
+    );
+    // Back to the modes with Shift+Tab, and an arrow key changes the mode.
+    while page.focused().await? != "input[consumer]" {
+        assert!(
+            reached.pop().is_some(),
+            "the modes were never reached going back"
+        );
+        page.press(&[Key::Shift, Key::Tab]).await?;
+    }
+    page.press(&[Key::Right]).await?;
+    page.wait_for("input[name=mode][value=distributor]:checked")
+        .await?;
+    page.wait_for("#my-region").await?;
+    page.screenshot("distributor-by-keyboard").await?;
+    page.assert_clean().await?;
     page.close().await
 }
