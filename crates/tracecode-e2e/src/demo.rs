@@ -17,8 +17,9 @@ use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
-use tracecode_core::fields::gs1_check_digit;
 use tracecode_core::vectors;
+
+use crate::fixtures::{gtin, lot_uri, unit_uri};
 
 /// Binaries the demo runs: the issuer CLI and the registry.
 #[derive(Debug, Clone)]
@@ -67,11 +68,6 @@ pub const RECALL_REASON: &str =
 pub const CERTIFICATE_BASE: &str = "https://lab.example.cn/reports/";
 /// The regions the cloned label was scanned in before the demo starts.
 pub const CLONE_REGIONS: [&str; 5] = ["440300", "110000", "510100", "330100", "420100"];
-
-/// A GTIN-14 with its check digit.
-fn gtin(base13: &str) -> String {
-    format!("{base13}{}", gs1_check_digit(base13.as_bytes()))
-}
 
 /// Demo Dairy's milk (the fixtures' GTIN), its yoghurt, and Demo Tea's tea.
 pub fn milk() -> String {
@@ -474,14 +470,6 @@ fn tamper(url: &str, serial: &str) -> String {
     url.replacen(&format!("/21/{serial}"), &format!("/21/{new_serial}"), 1)
 }
 
-fn unit_uri(unit: &Unit) -> String {
-    format!("https://id.gs1.org/01/{}/21/{}", unit.gtin, unit.serial)
-}
-
-fn lot_uri(gtin: &str, lot: &str) -> String {
-    format!("https://id.gs1.org/01/{gtin}/10/{lot}")
-}
-
 /// The provenance of every unit, as one EPCIS 2.0 document: raw milk made into two lots, each
 /// lot's commissioning, QC with a certificate, shipping, and arrival at a shop; the tea's too.
 pub fn events(units: &[Unit]) -> Value {
@@ -489,10 +477,7 @@ pub fn events(units: &[Unit]) -> Value {
     let warehouse = "urn:epc:id:sgln:6901234.00002.0";
     let shop = "urn:epc:id:sgln:6901234.10001.0";
     let tea_garden = "urn:epc:id:sgln:6904560.00001.0";
-    let raw_milk = format!(
-        "https://id.gs1.org/01/{}/10/{RAW_MILK_LOT}",
-        gtin("0690123400001")
-    );
+    let raw_milk = lot_uri(&gtin("0690123400001"), RAW_MILK_LOT);
     let mut list = vec![json!({
         "type": "TransformationEvent", "eventID": "urn:uuid:demo-transform-milk",
         "eventTime": "2026-11-19T22:00:00Z", "eventTimeZoneOffset": "+08:00",
@@ -507,7 +492,10 @@ pub fn events(units: &[Unit]) -> Value {
         (tea(), TEA_LOT, tea_garden),
     ];
     for (i, (gtin, lot, site)) in lots.iter().enumerate() {
-        let members: Vec<String> = of_lot(units, gtin, lot).into_iter().map(unit_uri).collect();
+        let members: Vec<String> = of_lot(units, gtin, lot)
+            .into_iter()
+            .map(|unit| unit_uri(&unit.gtin, &unit.serial))
+            .collect();
         if members.is_empty() {
             continue;
         }

@@ -23,11 +23,22 @@ pub const XSS_LOCATION: &str = r#"<img src=x onerror="document.documentElement.d
 
 /// The raw-milk lot both product lots are made from, as events name it.
 pub fn raw_milk_lot() -> String {
-    let base = "0690123400001";
-    format!(
-        "https://id.gs1.org/01/{base}{}/10/RAW-MILK-7",
-        gs1_check_digit(base.as_bytes())
-    )
+    lot_uri(&gtin("0690123400001"), "RAW-MILK-7")
+}
+
+/// A GTIN-14 from its first 13 digits and their check digit.
+pub fn gtin(base13: &str) -> String {
+    format!("{base13}{}", gs1_check_digit(base13.as_bytes()))
+}
+
+/// A unit as EPCIS events name it (GS1 Digital Link).
+pub fn unit_uri(gtin: &str, serial: impl std::fmt::Display) -> String {
+    format!("https://id.gs1.org/01/{gtin}/21/{serial}")
+}
+
+/// A lot as EPCIS events name it (GS1 Digital Link).
+pub fn lot_uri(gtin: &str, lot: &str) -> String {
+    format!("https://id.gs1.org/01/{gtin}/10/{lot}")
 }
 
 /// A genuine code for this serial of the lot.
@@ -95,14 +106,6 @@ pub fn issued(units: &[(u64, &str)]) -> String {
         .join("\n")
 }
 
-fn unit_uri(serial: u64) -> String {
-    format!("https://id.gs1.org/01/{GTIN}/21/{serial}")
-}
-
-fn lot_uri(lot: &str) -> String {
-    format!("https://id.gs1.org/01/{GTIN}/10/{lot}")
-}
-
 /// The provenance of `units` (serial, lot): raw milk into both lots, commissioning, the lot's
 /// QC with its certificate, shipping; plus the injection attempt on `xss_serial`'s receiving.
 pub fn events(units: &[(u64, &str)], xss_serial: u64) -> Value {
@@ -112,14 +115,14 @@ pub fn events(units: &[(u64, &str)], xss_serial: u64) -> Value {
         units
             .iter()
             .filter(|(_, l)| *l == lot)
-            .map(|(s, _)| unit_uri(*s))
+            .map(|(s, _)| unit_uri(GTIN, s))
             .collect()
     };
     let mut list = vec![json!({
         "type": "TransformationEvent", "eventID": "urn:uuid:e2e-transform-1",
         "eventTime": "2026-11-19T06:00:00Z", "eventTimeZoneOffset": "+08:00",
         "inputEPCList": [raw_milk_lot()],
-        "outputEPCList": [lot_uri(LOT), lot_uri(RECALLED_LOT)],
+        "outputEPCList": [lot_uri(GTIN, LOT), lot_uri(GTIN, RECALLED_LOT)],
         "bizStep": "transforming", "bizLocation": {"id": plant},
     })];
     for (i, lot) in [LOT, RECALLED_LOT].into_iter().enumerate() {
@@ -135,7 +138,7 @@ pub fn events(units: &[(u64, &str)], xss_serial: u64) -> Value {
         list.push(json!({
             "type": "ObjectEvent", "eventID": format!("urn:uuid:e2e-qc-{i}"),
             "eventTime": "2026-11-20T05:00:00Z", "eventTimeZoneOffset": "+08:00",
-            "action": "OBSERVE", "epcList": [lot_uri(lot)],
+            "action": "OBSERVE", "epcList": [lot_uri(GTIN, lot)],
             "bizStep": "inspecting", "disposition": "conformant",
             "bizLocation": {"id": plant}, "certificationInfo": CERTIFICATE_URL,
         }));
@@ -149,7 +152,7 @@ pub fn events(units: &[(u64, &str)], xss_serial: u64) -> Value {
     list.push(json!({
         "type": "ObjectEvent", "eventID": "urn:uuid:e2e-xss",
         "eventTime": "2026-11-21T09:00:00Z", "eventTimeZoneOffset": "+08:00",
-        "action": "OBSERVE", "epcList": [unit_uri(xss_serial)],
+        "action": "OBSERVE", "epcList": [unit_uri(GTIN, xss_serial)],
         "bizStep": "receiving", "bizLocation": {"id": XSS_LOCATION},
         "certificationInfo": "javascript:document.documentElement.dataset.pwned=2",
     }));

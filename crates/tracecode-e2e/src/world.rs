@@ -210,16 +210,14 @@ impl World {
     /// Serves one page on another loopback port, so another origin (a campaign page embedding
     /// the app); `html_for` gets that origin. Returns the page's URL.
     pub async fn serve_page(&self, html_for: impl FnOnce(&str) -> String) -> Result<String> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let origin = format!("http://{}", listener.local_addr()?);
-        let html = html_for(&origin);
-        let page = Router::new().route(
-            "/",
-            axum::routing::get(move || async move { axum::response::Html(html) }),
-        );
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, page).await;
-        });
+        let origin = serve_on_new_port(|origin| {
+            let html = html_for(origin);
+            Router::new().route(
+                "/",
+                axum::routing::get(move || async move { axum::response::Html(html) }),
+            )
+        })
+        .await?;
         Ok(format!("{origin}/"))
     }
 
@@ -668,13 +666,19 @@ pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
 pub async fn serve_static(dir: &Path) -> Result<String> {
     let files = tower_http::services::ServeDir::new(dir)
         .fallback(tower_http::services::ServeFile::new(dir.join("index.html")));
+    serve_on_new_port(|_| Router::new().fallback_service(files)).await
+}
+
+/// Serves the router `router_for` makes for its own origin on a new loopback port, for as
+/// long as the test runs. Returns the origin (`http://127.0.0.1:port`).
+async fn serve_on_new_port(router_for: impl FnOnce(&str) -> Router) -> Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let site = Router::new().fallback_service(files);
+    let origin = format!("http://{}", listener.local_addr()?);
+    let router = router_for(&origin);
     tokio::spawn(async move {
-        let _ = axum::serve(listener, site).await;
+        let _ = axum::serve(listener, router).await;
     });
-    Ok(base)
+    Ok(origin)
 }
 
 fn serve(listener: tokio::net::TcpListener, api: Router) -> tokio::task::JoinHandle<()> {
