@@ -72,6 +72,10 @@ pub struct World {
 pub struct Browsers {
     driver: tokio::process::Child,
     driver_url: String,
+    /// Every Chromium's profile. The driver is killed, not asked to quit its browsers, so it
+    /// never removes the profiles it would make in /tmp (tens of MB each); these go on drop.
+    profiles: tempfile::TempDir,
+    opened: std::sync::atomic::AtomicUsize,
 }
 
 impl World {
@@ -267,6 +271,10 @@ impl Browsers {
         Ok(Self {
             driver,
             driver_url: format!("http://127.0.0.1:{driver_port}"),
+            profiles: tempfile::Builder::new()
+                .prefix("tracecode-e2e-chromium-")
+                .tempdir()?,
+            opened: Default::default(),
         })
     }
 
@@ -290,6 +298,11 @@ impl Browsers {
             .map(|f| f.to_string())
             .collect();
         args.push(format!("--lang={lang}"));
+        let n = self
+            .opened
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let profile = self.profiles.path().join(format!("{n}-{name}"));
+        args.push(format!("--user-data-dir={}", profile.display()));
         args.extend(flags.iter().map(|f| f.to_string()));
         if let Some(text) = camera_code {
             let path = dir.join(format!("{name}.y4m"));
