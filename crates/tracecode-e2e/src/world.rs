@@ -75,7 +75,6 @@ pub struct Browsers {
     /// Every Chromium's profile. The driver is killed, not asked to quit its browsers, so it
     /// never removes the profiles it would make in /tmp (tens of MB each); these go on drop.
     profiles: tempfile::TempDir,
-    opened: std::sync::atomic::AtomicUsize,
 }
 
 impl World {
@@ -274,7 +273,6 @@ impl Browsers {
             profiles: tempfile::Builder::new()
                 .prefix("tracecode-e2e-chromium-")
                 .tempdir()?,
-            opened: Default::default(),
         })
     }
 
@@ -298,11 +296,6 @@ impl Browsers {
             .map(|f| f.to_string())
             .collect();
         args.push(format!("--lang={lang}"));
-        let n = self
-            .opened
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let profile = self.profiles.path().join(format!("{n}-{name}"));
-        args.push(format!("--user-data-dir={}", profile.display()));
         args.extend(flags.iter().map(|f| f.to_string()));
         if let Some(text) = camera_code {
             let path = dir.join(format!("{name}.y4m"));
@@ -316,26 +309,34 @@ impl Browsers {
         let _ = std::fs::remove_dir_all(&downloads);
         std::fs::create_dir_all(&downloads)?;
         let downloads = downloads.canonicalize()?;
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into()),
-                "args": args,
-                "prefs": {
-                    "intl.accept_languages": lang,
-                    "download.default_directory": downloads.to_string_lossy(),
-                    "download.prompt_for_download": false,
-                },
-            }),
-        );
         // Starting Chromium on a loaded two-core machine now and then fails at once; a second
         // try is what a person would do too.
         let mut attempt = 1;
         let client = loop {
+            // A new profile for each try: a Chromium that failed to start may still hold its
+            // profile's lock.
+            let profile = tempfile::Builder::new()
+                .prefix(&format!("{name}-"))
+                .tempdir_in(self.profiles.path())?
+                .keep();
+            let mut args = args.clone();
+            args.push(format!("--user-data-dir={}", profile.display()));
+            let mut capabilities = serde_json::Map::new();
+            capabilities.insert(
+                "goog:chromeOptions".into(),
+                json!({
+                    "binary": std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into()),
+                    "args": args,
+                    "prefs": {
+                        "intl.accept_languages": lang,
+                        "download.default_directory": downloads.to_string_lossy(),
+                        "download.prompt_for_download": false,
+                    },
+                }),
+            );
             let started =
                 ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                    .capabilities(capabilities.clone())
+                    .capabilities(capabilities)
                     .connect(&self.driver_url)
                     .await;
             match started {
