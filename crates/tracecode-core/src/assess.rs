@@ -23,18 +23,26 @@ pub struct ScanRecord {
 }
 
 /// What the registry knows of the unit's scans before this one.
+///
+/// Claims are cheap to forge (a region, a device nonce), so a registry gives only credible
+/// ones here: see docs/API.md, "Scan signals". The registry gives one region per client
+/// network, and counts a device only when it also comes from a network new to the unit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScanHistory {
     /// The first scan ever recorded.
     pub first: Option<ScanRecord>,
     /// How many scans were recorded.
     pub count: u64,
-    /// How many distinct devices sent them.
+    /// How many distinct devices sent them (credible ones: see above).
     pub distinct_devices: u64,
-    /// Whether the current scan's device is among them.
+    /// Whether the current scan adds no device to that count.
     pub device_seen_before: bool,
-    /// The scans inside the clone window before now; older ones given here are ignored.
+    /// The scans inside the clone window before now that count towards distant regions (one
+    /// per client network); older ones given here are ignored.
     pub recent: Vec<ScanRecord>,
+    /// Whether the current scan's network already gave a region inside the window: its new
+    /// claim then adds no region.
+    pub network_region_in_window: bool,
 }
 
 /// Whether the registry knows the serial was issued.
@@ -281,7 +289,7 @@ pub fn assess(
     let regions: BTreeSet<RegionCode> = (history.recent.iter())
         .filter(|r| r.at >= since && r.at <= scan.now)
         .filter_map(|r| r.region)
-        .chain(scan.region)
+        .chain(scan.region.filter(|_| !history.network_region_in_window))
         .map(|r| r.at_level(policy.distance))
         .collect();
     let new_device = scan.device.is_some() && !history.device_seen_before;

@@ -30,6 +30,21 @@ pub enum Verdict {
     Malformed,
 }
 
+impl Verdict {
+    /// The verdict's stable name, as in JSON: for DOM attributes, CSV, metrics and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Genuine => "Genuine",
+            Self::Tampered => "Tampered",
+            Self::UnknownIssuer => "UnknownIssuer",
+            Self::Revoked => "Revoked",
+            Self::OutsideKeyWindow => "OutsideKeyWindow",
+            Self::NotOurCode => "NotOurCode",
+            Self::Malformed => "Malformed",
+        }
+    }
+}
+
 /// How current the trust list was at verification time. The verdict stands either way; the
 /// app shows a warning for anything but `Current`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -63,6 +63,7 @@ fn two_provinces_within_48_hours_is_a_suspected_clone() {
         distinct_devices: 1,
         device_seen_before: false,
         recent: vec![record(30, "310104")],
+        network_region_in_window: false,
     };
     let a = assess(
         &verified(),
@@ -117,6 +118,47 @@ fn two_provinces_within_48_hours_is_a_suspected_clone() {
         .flags
         .iter()
         .any(|f| matches!(f, Flag::SuspectedClone { .. })));
+}
+
+#[test]
+fn a_network_that_gave_a_region_already_adds_no_second_one() {
+    // One network claiming Shanghai then Guangdong is one claim, not two places.
+    let history = ScanHistory {
+        first: Some(record(3, "310104")),
+        count: 1,
+        distinct_devices: 0,
+        device_seen_before: false,
+        recent: vec![record(3, "310104")],
+        network_region_in_window: true,
+    };
+    let a = assess(
+        &verified(),
+        &history,
+        &scan(region("440305"), "d2"),
+        &ClonePolicy::default(),
+    );
+    assert_eq!(a.distinct_regions_in_window, 1);
+    assert!(!a
+        .flags
+        .iter()
+        .any(|f| matches!(f, Flag::SuspectedClone { .. })));
+    // The signed-region check still sees where this scan claims to be.
+    assert!(a
+        .flags
+        .iter()
+        .any(|f| matches!(f, Flag::RegionMismatch { .. })));
+    // From another network, the same claim counts.
+    let other = ScanHistory {
+        network_region_in_window: false,
+        ..history
+    };
+    let a = assess(
+        &verified(),
+        &other,
+        &scan(region("440305"), "d2"),
+        &ClonePolicy::default(),
+    );
+    assert_eq!(a.distinct_regions_in_window, 2);
 }
 
 #[test]

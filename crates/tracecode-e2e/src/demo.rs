@@ -534,31 +534,67 @@ pub fn events(units: &[Unit]) -> Value {
     })
 }
 
-/// An API token for the demo's registry database: created once, kept in `dir/token`
-/// (owner-only), since the registry shows a token only when it creates it.
-pub fn token(demo: &Demo, tools: &Tools) -> Result<String> {
-    let path = demo.dir.join("token");
-    if let Ok(token) = std::fs::read_to_string(&path) {
-        if demo.db().exists() {
-            return Ok(token.trim().to_owned());
+/// The demo's API tokens, one per brand: each reaches only its brand's GTINs.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub dairy: String,
+    pub tea: String,
+}
+
+/// The demo's brands, as its trust list names them, with the file each token is kept in.
+const BRANDS: [(&str, &str); 2] = [
+    ("Demo Dairy Co.", "token-dairy"),
+    ("Demo Tea Co.", "token-tea"),
+];
+
+/// The API tokens for the demo's registry database: created once, kept in `dir/token-dairy`
+/// and `dir/token-tea` (owner-only), since the registry shows a token only when it creates it.
+pub fn tokens(demo: &Demo, tools: &Tools) -> Result<Tokens> {
+    let paths: Vec<PathBuf> = BRANDS.iter().map(|(_, file)| demo.dir.join(file)).collect();
+    if demo.db().exists() {
+        if let (Ok(dairy), Ok(tea)) = (
+            std::fs::read_to_string(&paths[0]),
+            std::fs::read_to_string(&paths[1]),
+        ) {
+            return Ok(Tokens {
+                dairy: dairy.trim().to_owned(),
+                tea: tea.trim().to_owned(),
+            });
         }
     }
     // A new database: the one-off scans of `load` are not in it either.
     let _ = std::fs::remove_file(demo.dir.join(LOADED_MARKER));
+    let _ = std::fs::remove_file(demo.db());
     let db = demo.db().to_string_lossy().into_owned();
-    let printed = run(
-        &tools.registry,
-        &["create-token", "--db", &db, "--name", "demo"],
-        "tracecode-registry create-token",
-    )?;
-    let token = printed.trim().to_owned();
-    std::fs::write(&path, &token)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    let mut made = Vec::new();
+    for ((brand, file), path) in BRANDS.iter().zip(&paths) {
+        let printed = run(
+            &tools.registry,
+            &[
+                "create-token",
+                "--db",
+                &db,
+                "--name",
+                file,
+                "--brand",
+                brand,
+                "--permissions",
+                "import,events,recalls,read",
+            ],
+            "tracecode-registry create-token",
+        )?;
+        let token = printed.trim().to_owned();
+        std::fs::write(path, &token)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        made.push(token);
     }
-    Ok(token)
+    let tea = made.pop().context("no tea token")?;
+    let dairy = made.pop().context("no dairy token")?;
+    Ok(Tokens { dairy, tea })
 }
 
 /// The registry binary, serving the demo's database and the app on loopback.
@@ -585,6 +621,12 @@ impl Registry {
             demo.root_pub().to_string_lossy().into_owned(),
             "--app-dir".into(),
             app_dir.to_string_lossy().into_owned(),
+            // The demo's own scans "from other phones" name their networks in this header;
+            // the browser's scans come without it, from loopback itself.
+            "--client-ip-header".into(),
+            "X-Forwarded-For".into(),
+            "--trusted-proxy".into(),
+            "127.0.0.1".into(),
         ];
         let child = spawn(&tools.registry, &command)?;
         let mut registry = Self {
@@ -664,7 +706,19 @@ pub async fn post(
     content_type: &str,
     body: String,
 ) -> Result<Value> {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    post_from(base, path, token, None, content_type, body).await
+}
+
+/// [`post`], as relayed by a proxy for a client at `client` (`X-Forwarded-For`).
+async fn post_from(
+    base: &str,
+    path: &str,
+    token: Option<&str>,
+    client: Option<&str>,
+    content_type: &str,
+    body: String,
+) -> Result<Value> {
+    let client_http = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let mut request = hyper::Request::builder()
         .method("POST")
         .uri(format!("{base}{path}"))
@@ -672,7 +726,10 @@ pub async fn post(
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
-    let response = client
+    if let Some(client) = client {
+        request = request.header("x-forwarded-for", client);
+    }
+    let response = client_http
         .request(request.body(Full::new(Bytes::from(body)))?)
         .await
         .with_context(|| format!("POST {path}: no answer"))?;
@@ -687,10 +744,43 @@ pub async fn post(
     serde_json::from_slice(&bytes).with_context(|| format!("POST {path}: not JSON"))
 }
 
-/// A scan recorded as from a phone in `region`.
+/// A scan recorded as from a phone in `region`, on a network of its own (an address of the
+/// documentation range derived from `device`): the registry counts places and devices by
+/// network, so scans from one address could never look like a copy.
 pub async fn scan(base: &str, code: &str, region: &str, device: &str) -> Result<Value> {
     let body = json!({"code": code, "region": region, "device": device}).to_string();
-    post(base, "/v1/scans", None, "application/json", body).await
+    let host = device
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let network = format!("198.51.{}.{}", host % 256, (host >> 8) % 254 + 1);
+    post_from(
+        base,
+        "/v1/scans",
+        None,
+        Some(&network),
+        "application/json",
+        body,
+    )
+    .await
+}
+
+/// The demo's events document split by brand: each brand sends its own events.
+fn events_by_brand(document: &Value) -> Result<(Value, Value)> {
+    let list = document
+        .pointer("/epcisBody/eventList")
+        .and_then(Value::as_array)
+        .context("the demo's events document has no event list")?;
+    let tea_gtin = tea();
+    let (tea, dairy): (Vec<Value>, Vec<Value>) = list
+        .iter()
+        .cloned()
+        .partition(|event| event.to_string().contains(&tea_gtin));
+    let with = |events: Vec<Value>| {
+        let mut part = document.clone();
+        part["epcisBody"]["eventList"] = Value::Array(events);
+        part
+    };
+    Ok((with(dairy), with(tea)))
 }
 
 /// Written once the recall and the cloned label's scans are in the database.
@@ -698,9 +788,9 @@ const LOADED_MARKER: &str = "loaded-once";
 
 /// Loads the batches and the events through the API (both imports are idempotent), then,
 /// once per database, the recall and the scans that make the cloned label look cloned.
-pub async fn load(demo: &Demo, base: &str, token: &str) -> Result<()> {
-    for import in demo.imports() {
-        let body = std::fs::read_to_string(&import)
+pub async fn load(demo: &Demo, base: &str, tokens: &Tokens) -> Result<()> {
+    for (import, token) in demo.imports().iter().zip([&tokens.dairy, &tokens.tea]) {
+        let body = std::fs::read_to_string(import)
             .with_context(|| format!("cannot read {}", import.display()))?;
         post(
             base,
@@ -711,15 +801,19 @@ pub async fn load(demo: &Demo, base: &str, token: &str) -> Result<()> {
         )
         .await?;
     }
-    let events = std::fs::read_to_string(demo.events())?;
-    post(
-        base,
-        "/v1/events",
-        Some(token),
-        "application/ld+json",
-        events,
-    )
-    .await?;
+    let events: Value = serde_json::from_str(&std::fs::read_to_string(demo.events())?)?;
+    let (dairy, tea) = events_by_brand(&events)?;
+    for (part, token) in [(dairy, &tokens.dairy), (tea, &tokens.tea)] {
+        post(
+            base,
+            "/v1/events",
+            Some(token),
+            "application/ld+json",
+            part.to_string(),
+        )
+        .await?;
+    }
+    let token = &tokens.dairy;
     let recall = json!({
         "gtin": milk(), "lot": RECALLED_LOT, "reason": RECALL_REASON,
         "notice_url": "https://dairy.example.cn/recalls/L2611B",

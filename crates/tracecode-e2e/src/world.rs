@@ -106,7 +106,12 @@ impl World {
         let store = store::open(&db.path().join("registry.db").to_string_lossy()).await?;
         store
             .add_token(
-                "e2e",
+                &store::NewToken {
+                    name: "e2e".to_owned(),
+                    brand: "Demo Dairy Co.".to_owned(),
+                    scopes: "events,import,read,recalls".to_owned(),
+                    expires_at: None,
+                },
                 &auth::token_hash(TOKEN),
                 time::OffsetDateTime::now_utc(),
             )
@@ -174,18 +179,24 @@ impl World {
         Ok(serde_json::from_slice(&bytes)?)
     }
 
-    /// A scan of `code` recorded as from another phone in `region`, as the API sees any scan.
+    /// A scan of `code` recorded as from another phone in `region`, on a network of its own
+    /// (derived from `device`), as the API sees any scan.
     pub async fn scan_elsewhere(&self, code: &str, region: &str, device: &str) -> Result<Value> {
         let body = json!({"code": code, "region": region, "device": device}).to_string();
-        let response = self
-            .api
-            .clone()
-            .oneshot(
-                Request::post("/v1/scans")
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(Body::from(body))?,
-            )
-            .await?;
+        let mut request = Request::post("/v1/scans")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))?;
+        let host = device
+            .bytes()
+            .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+        let peer = std::net::SocketAddr::from((
+            [198, 51, (host % 256) as u8, 1 + (host >> 8) as u8 % 254],
+            40000,
+        ));
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        let response = self.api.clone().oneshot(request).await?;
         if response.status() != StatusCode::OK {
             bail!("scan refused: {}", response.status());
         }

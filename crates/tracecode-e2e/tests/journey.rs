@@ -17,9 +17,9 @@ async fn issued_imported_scanned_copied_recalled_and_checked_offline() -> Result
     let tools = Tools::from_env().context("the journey needs the built CLI and registry")?;
     let dir = tempfile::tempdir()?;
     let world = demo::prepare(dir.path(), &tools)?;
-    let token = demo::token(&world, &tools)?;
+    let tokens = demo::tokens(&world, &tools)?;
     let mut registry = Registry::start(&world, &tools, free_port()?, &World::built_app()).await?;
-    demo::load(&world, &registry.base, &token).await?;
+    demo::load(&world, &registry.base, &tokens).await?;
     let base = registry.base.clone();
     let browsers = Browsers::start().await?;
     let code = world.case("journey").code.clone();

@@ -14,6 +14,85 @@ use tracecode_core::{Gtin, Serial};
 
 /// Most events one request may carry; bigger documents are split by the sender.
 pub const MAX_EVENTS: usize = 10_000;
+/// Most identifiers one event may name (objects, children, inputs and outputs together).
+pub const MAX_IDENTIFIERS_PER_EVENT: usize = 10_000;
+/// Most identifiers all events of one request may name together.
+pub const MAX_IDENTIFIERS_PER_REQUEST: usize = 100_000;
+/// Most (input, output) links one TransformationEvent may make: inputs × outputs.
+pub const MAX_LINKS_PER_TRANSFORMATION: usize = 1_000;
+/// Most (input, output) links all transformations of one request may make together.
+pub const MAX_LINKS_PER_REQUEST: usize = 10_000;
+
+/// A documented bound (docs/API.md, "Limits") that a request exceeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitExceeded {
+    /// The limit's stable name, e.g. `identifiers_per_event`.
+    pub limit: &'static str,
+    pub max: u64,
+    pub message: String,
+}
+
+/// Checks the bounds that keep one request from stalling the registry: identifiers per event
+/// and per request, transformation links per event and per request.
+pub fn check_limits(events: &[Event]) -> Result<(), LimitExceeded> {
+    let exceeded = |limit, max: usize, message: String| LimitExceeded {
+        limit,
+        max: max as u64,
+        message,
+    };
+    let mut identifiers = 0;
+    let mut links = 0;
+    for (i, event) in events.iter().enumerate() {
+        let at = format!("event {} ({:?})", i + 1, event.id);
+        let named = event.subjects.len();
+        if named > MAX_IDENTIFIERS_PER_EVENT {
+            return Err(exceeded(
+                "identifiers_per_event",
+                MAX_IDENTIFIERS_PER_EVENT,
+                format!("{at} names {named} identifiers; at most {MAX_IDENTIFIERS_PER_EVENT}"),
+            ));
+        }
+        identifiers += named;
+        if event.event_type == EventType::TransformationEvent {
+            let count = |role| event.subjects.iter().filter(|(r, _)| *r == role).count();
+            let made = count(Role::Input) * count(Role::Output);
+            if made > MAX_LINKS_PER_TRANSFORMATION {
+                return Err(exceeded(
+                    "links_per_transformation",
+                    MAX_LINKS_PER_TRANSFORMATION,
+                    format!(
+                        "{at} links {} inputs to {} outputs ({made} links); at most \
+                         {MAX_LINKS_PER_TRANSFORMATION}: split it by output",
+                        count(Role::Input),
+                        count(Role::Output)
+                    ),
+                ));
+            }
+            links += made;
+        }
+    }
+    if identifiers > MAX_IDENTIFIERS_PER_REQUEST {
+        return Err(exceeded(
+            "identifiers_per_request",
+            MAX_IDENTIFIERS_PER_REQUEST,
+            format!(
+                "the events name {identifiers} identifiers together; at most \
+                 {MAX_IDENTIFIERS_PER_REQUEST} per request"
+            ),
+        ));
+    }
+    if links > MAX_LINKS_PER_REQUEST {
+        return Err(exceeded(
+            "links_per_request",
+            MAX_LINKS_PER_REQUEST,
+            format!(
+                "the transformations make {links} links together; at most \
+                 {MAX_LINKS_PER_REQUEST} per request"
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// The three event types the timeline understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -366,6 +445,22 @@ pub fn subject(identifier: &str) -> Result<String, String> {
     Err(format!(
         "{identifier:?} is not a URI (expected a GS1 Digital Link, an EPC URN or another URI)"
     ))
+}
+
+/// The digits that start with a GS1 company prefix, for subjects that carry one: a GTIN's
+/// after its indicator digit (`01/…`), an SSCC's after its extension digit (`00/…`). `None`
+/// for any other identifier (a private URN), whose owner is whoever named it first.
+pub fn company_digits(subject: &str) -> Option<&str> {
+    let (key, rest) = subject.split_at_checked(3)?;
+    let digits = match key {
+        "01/" => rest.get(..14)?,
+        "00/" => rest.get(..18)?,
+        _ => return None,
+    };
+    digits
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| &digits[1..])
 }
 
 /// A unit's subject.

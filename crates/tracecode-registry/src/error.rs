@@ -23,8 +23,19 @@ pub enum ApiError {
     },
     #[error("this endpoint needs an API token: Authorization: Bearer <token>")]
     Unauthorized,
-    #[error("the API token is not valid")]
-    Forbidden,
+    /// The token is not valid, or may not do this, or the request names another brand's data.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A documented bound (docs/API.md, "Limits") would be exceeded.
+    #[error("{message}")]
+    Limit {
+        limit: &'static str,
+        max: u64,
+        message: String,
+    },
+    /// The body is larger than the registry reads.
+    #[error("the request body is larger than {max} bytes")]
+    TooLarge { max: u64 },
     #[error("not found")]
     NotFound,
     /// The request contradicts what is stored.
@@ -44,6 +55,16 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Conflict(message) => Self::Conflict(message),
+            StoreError::NotYours(message) => Self::Forbidden(message),
+            StoreError::Limit {
+                limit,
+                max,
+                message,
+            } => Self::Limit {
+                limit,
+                max,
+                message,
+            },
             other => Self::Store(other),
         }
     }
@@ -73,9 +94,22 @@ impl IntoResponse for ApiError {
                 StatusCode::UNAUTHORIZED,
                 json!({ "error": "unauthorized", "message": self.to_string() }),
             ),
-            Self::Forbidden => (
+            Self::Forbidden(message) => (
                 StatusCode::FORBIDDEN,
-                json!({ "error": "forbidden", "message": self.to_string() }),
+                json!({ "error": "forbidden", "message": message }),
+            ),
+            Self::Limit {
+                limit,
+                max,
+                message,
+            } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "error": "limit_exceeded", "limit": limit, "max": max, "message": message }),
+            ),
+            Self::TooLarge { max } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({ "error": "too_large", "limit": "body_bytes", "max": max,
+                        "message": self.to_string() }),
             ),
             Self::NotFound => (
                 StatusCode::NOT_FOUND,

@@ -9,6 +9,7 @@ pub mod epcis;
 pub mod error;
 pub mod limit;
 pub mod metrics;
+pub mod serve;
 pub mod store;
 
 pub use api::{app, AppState, Clock};

@@ -11,8 +11,11 @@ use axum::http::{HeaderName, HeaderValue};
 use clap::{Parser, Subcommand};
 use time::OffsetDateTime;
 use tracecode_core::{PublicKey, SignedTrustList};
-use tracecode_registry::limit::ScanLimit;
-use tracecode_registry::{app, auth, store, AppState};
+use tracecode_registry::auth::{self, Permission};
+use tracecode_registry::limit::{ClientAddresses, ScanLimit};
+use tracecode_registry::serve::{self, Bounds};
+use tracecode_registry::store::NewToken;
+use tracecode_registry::{app, store, AppState};
 
 #[derive(Debug, Parser)]
 #[command(name = "tracecode-registry", version, about, max_term_width = 100)]
@@ -52,20 +55,61 @@ enum Command {
         /// Scans one client may record in a burst.
         #[arg(long, default_value_t = 30)]
         scan_burst: u32,
-        /// A header a trusted reverse proxy sets to the client's address (e.g. `X-Real-IP`);
-        /// without it, rate limits use the connection's peer address.
-        #[arg(long)]
+        /// A header a reverse proxy sets to the client's address (`X-Forwarded-For`,
+        /// `X-Real-IP`); read only on connections from a `--trusted-proxy`. Without it, the
+        /// client is the connection's peer.
+        #[arg(long, requires = "trusted_proxies")]
         client_ip_header: Option<String>,
+        /// An address or network (CIDR) of a reverse proxy whose `--client-ip-header` is
+        /// believed; repeat or separate with commas.
+        #[arg(long = "trusted-proxy", value_delimiter = ',')]
+        trusted_proxies: Vec<ipnet::IpNet>,
+        /// Scans of one unit one client network may add in 24 hours; past it a scan is
+        /// answered but not recorded (docs/API.md, "Scan signals").
+        #[arg(long, default_value_t = tracecode_registry::api::DEFAULT_CLIENT_CAP,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        scans_per_client_per_unit: u32,
+        /// Seconds a client has to send a request's headers.
+        #[arg(long, default_value_t = 10)]
+        header_timeout: u64,
+        /// Seconds to answer one request, its body included.
+        #[arg(long, default_value_t = 60)]
+        request_timeout: u64,
+        /// Connections served at once; more wait in the listen backlog.
+        #[arg(long, default_value_t = 4096)]
+        max_connections: usize,
         /// The built web app (`trunk build --release` output) to serve at `/`, with every
         /// code URL (`/01/…`) answered by its page.
         #[arg(long, env = "TRACECODE_APP_DIR")]
         app_dir: Option<PathBuf>,
     },
-    /// Create an API token for write endpoints; it is printed once and stored hashed.
+    /// Create an API token of one brand; it is printed once and stored hashed.
     CreateToken {
         #[arg(long, env = "TRACECODE_DB", default_value = "registry.db")]
         db: String,
         /// A name for the token, e.g. the system that uses it.
+        #[arg(long)]
+        name: String,
+        /// The brand it acts for, as the trust list names it (`brand` of its keys): the
+        /// token reaches only GTINs of that brand's company prefixes.
+        #[arg(long)]
+        brand: String,
+        /// What it may do: import, events, recalls, read (comma-separated).
+        #[arg(long, value_delimiter = ',', required = true)]
+        permissions: Vec<String>,
+        /// Days until it expires; without it, it lasts until revoked.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        expires_in_days: Option<u32>,
+    },
+    /// List the API tokens: brand, permissions, expiry, revocation, last use.
+    ListTokens {
+        #[arg(long, env = "TRACECODE_DB", default_value = "registry.db")]
+        db: String,
+    },
+    /// Revoke an API token at once.
+    RevokeToken {
+        #[arg(long, env = "TRACECODE_DB", default_value = "registry.db")]
+        db: String,
         #[arg(long)]
         name: String,
     },
@@ -110,6 +154,11 @@ async fn run(cli: Cli) -> Result<()> {
             scan_rate,
             scan_burst,
             client_ip_header,
+            trusted_proxies,
+            scans_per_client_per_unit,
+            header_timeout,
+            request_timeout,
+            max_connections,
             app_dir,
         } => {
             let roots = roots
@@ -126,9 +175,18 @@ async fn run(cli: Cli) -> Result<()> {
                     trust_list.display()
                 )
             })?;
-            let store = store::open(&db)
-                .await
-                .with_context(|| format!("cannot open the database {db}"))?;
+            let store = open(&db).await?;
+            // A trust list older than one served before would bring back revoked keys.
+            let highest = store.note_trust_list_version(trust.version()).await?;
+            if trust.version() < highest {
+                bail!(
+                    "{} is trust-list version {}, older than version {highest} which this \
+                     registry served before: publish a newer list (a rollback would bring back \
+                     revoked keys and serials)",
+                    trust_list.display(),
+                    trust.version()
+                );
+            }
             if let Some(dir) = &app_dir {
                 if !dir.join("index.html").is_file() {
                     bail!(
@@ -137,8 +195,10 @@ async fn run(cli: Cli) -> Result<()> {
                     );
                 }
             }
+            let secret = store.client_secret().await?;
             let mut state = AppState::new(Arc::from(store), trust, signed);
             state.app_dir = app_dir;
+            state.client_cap = scans_per_client_per_unit;
             state.cors_origins = cors_origins
                 .iter()
                 .map(|origin| {
@@ -146,17 +206,25 @@ async fn run(cli: Cli) -> Result<()> {
                         .with_context(|| format!("--cors-origin {origin:?} is not a valid origin"))
                 })
                 .collect::<Result<_>>()?;
+            state.clients = Arc::new(match client_ip_header {
+                Some(name) => {
+                    let header = HeaderName::try_from(name.as_str()).with_context(|| {
+                        format!("--client-ip-header {name:?} is not a header name")
+                    })?;
+                    ClientAddresses::behind_proxies(header, trusted_proxies, secret)
+                        .map_err(anyhow::Error::msg)?
+                }
+                None => {
+                    if !trusted_proxies.is_empty() {
+                        bail!("--trusted-proxy needs --client-ip-header: the header those proxies set");
+                    }
+                    ClientAddresses::direct(secret)
+                }
+            });
             if let (Some(rate), Some(burst)) =
                 (NonZeroU32::new(scan_rate), NonZeroU32::new(scan_burst))
             {
-                let header = client_ip_header
-                    .map(|name| {
-                        HeaderName::try_from(name.as_str()).with_context(|| {
-                            format!("--client-ip-header {name:?} is not a header name")
-                        })
-                    })
-                    .transpose()?;
-                let limit = Arc::new(ScanLimit::new(rate, burst, header));
+                let limit = Arc::new(ScanLimit::new(rate, burst));
                 let housekeeping = Arc::clone(&limit);
                 tokio::spawn(async move {
                     let mut every = tokio::time::interval(Duration::from_secs(60));
@@ -171,35 +239,95 @@ async fn run(cli: Cli) -> Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(address = %listener.local_addr()?, "serving");
-            axum::serve(
-                listener,
-                app(state).into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+            let bounds = Bounds {
+                header_read: Duration::from_secs(header_timeout.max(1)),
+                request: Duration::from_secs(request_timeout.max(1)),
+                max_connections: max_connections.max(1),
+                ..Bounds::default()
+            };
+            serve::serve(listener, app(state), bounds, serve::stop_signal()).await?;
             Ok(())
         }
-        Command::CreateToken { db, name } => {
+        Command::CreateToken {
+            db,
+            name,
+            brand,
+            permissions,
+            expires_in_days,
+        } => {
             if name.trim().is_empty() {
                 bail!("--name must not be empty");
             }
-            let store = store::open(&db)
-                .await
-                .with_context(|| format!("cannot open the database {db}"))?;
+            if brand.trim().is_empty() {
+                bail!("--brand must not be empty: name a brand of the trust list");
+            }
+            let permissions = permissions
+                .iter()
+                .map(|p| p.trim().parse::<Permission>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("--permissions: {e}"))?;
+            let store = open(&db).await?;
+            let now = OffsetDateTime::now_utc();
             let token = auth::new_token();
+            let record = NewToken {
+                name: name.clone(),
+                brand: brand.clone(),
+                scopes: auth::permissions_text(&permissions),
+                expires_at: expires_in_days.map(|days| now + time::Duration::days(days.into())),
+            };
             if !store
-                .add_token(&name, &auth::token_hash(&token), OffsetDateTime::now_utc())
+                .add_token(&record, &auth::token_hash(&token), now)
                 .await?
             {
                 bail!("a token named {name:?} exists already");
             }
             println!("{token}");
-            eprintln!("token {name:?} created; it is shown only this once");
+            eprintln!(
+                "token {name:?} of brand {brand:?} ({}) created; it is shown only this once",
+                record.scopes
+            );
+            Ok(())
+        }
+        Command::ListTokens { db } => {
+            let store = open(&db).await?;
+            let when = |at: Option<OffsetDateTime>| {
+                at.and_then(|at| {
+                    at.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_else(|| "-".to_owned())
+            };
+            println!("name\tbrand\tpermissions\tcreated\texpires\trevoked\tlast used");
+            for token in store.tokens().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    token.name,
+                    token.brand.as_deref().unwrap_or("(none: refused)"),
+                    token.scopes,
+                    when(Some(token.created_at)),
+                    when(token.expires_at),
+                    when(token.revoked_at),
+                    when(token.last_used_at),
+                );
+            }
+            Ok(())
+        }
+        Command::RevokeToken { db, name } => {
+            let store = open(&db).await?;
+            if !store.revoke_token(&name, OffsetDateTime::now_utc()).await? {
+                bail!("no token named {name:?}, or it is revoked already");
+            }
+            eprintln!("token {name:?} revoked");
             Ok(())
         }
     }
+}
+
+/// Opens the database; errors name it without its password.
+async fn open(db: &str) -> Result<Box<dyn store::Store>> {
+    store::open(db)
+        .await
+        .with_context(|| format!("cannot open the database {}", store::redact(db)))
 }
 
 /// A public key given as a `.pub` file path or as base64url text.

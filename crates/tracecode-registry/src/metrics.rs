@@ -17,6 +17,7 @@ use crate::api::AppState;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
+    /// One of a fixed set ([`method_label`]): invented methods must not add series.
     method: String,
     /// The route template (`/v1/units/{gtin}/{serial}/timeline`), never the raw path, so that
     /// scanned identifiers neither leak into metrics nor multiply its series.
@@ -49,6 +50,8 @@ pub struct Metrics {
     pub scans_refused: Family<VerdictLabels, Counter>,
     /// Scans refused by the per-client rate limit.
     pub scans_rate_limited: Counter,
+    /// Scans answered but not recorded: the client's network reached its daily share of the unit.
+    pub scans_over_client_cap: Counter,
     /// EPCIS events stored (duplicates not counted).
     pub events_stored: Counter,
 }
@@ -66,6 +69,7 @@ impl Default for Metrics {
         let scans_counted = Counter::default();
         let scans_refused = Family::<VerdictLabels, Counter>::default();
         let scans_rate_limited = Counter::default();
+        let scans_over_client_cap = Counter::default();
         let events_stored = Counter::default();
         registry.register(
             "http_requests",
@@ -93,6 +97,11 @@ impl Default for Metrics {
             scans_rate_limited.clone(),
         );
         registry.register(
+            "scans_over_client_cap",
+            "Scans answered but not recorded: the client network's daily share of the unit was used",
+            scans_over_client_cap.clone(),
+        );
+        registry.register(
             "events_stored",
             "EPCIS events stored",
             events_stored.clone(),
@@ -104,6 +113,7 @@ impl Default for Metrics {
             scans_counted,
             scans_refused,
             scans_rate_limited,
+            scans_over_client_cap,
             events_stored,
         }
     }
@@ -125,7 +135,7 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().to_string();
+    let method = method_label(request.method()).to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
     let labels = RouteLabels {
@@ -147,6 +157,21 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         })
         .inc();
     response
+}
+
+/// The standard methods by name, anything else as `other`.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 pub async fn serve(State(state): State<AppState>) -> impl IntoResponse {

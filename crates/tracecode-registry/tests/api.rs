@@ -191,12 +191,18 @@ async fn distant_regions_within_48_hours_suggest_a_clone(backend: Backend) {
     };
     // Signed for Shanghai (310000); scanned in Shanghai, then Shenzhen a day later.
     let (_, first) = r
-        .scan(json!({ "code": code(77), "region": "310104" }))
+        .scan_from(
+            "203.0.113.1",
+            json!({ "code": code(77), "region": "310104" }),
+        )
         .await;
     assert_eq!(first["flags"], json!([]));
     r.advance(Duration::hours(24));
     let (_, second) = r
-        .scan(json!({ "code": code(77), "region": "440305" }))
+        .scan_from(
+            "198.51.100.2",
+            json!({ "code": code(77), "region": "440305" }),
+        )
         .await;
     assert_eq!(second["distinct_regions_48h"], 2);
     let flags = second["flags"].as_array().expect("flags");
@@ -213,7 +219,10 @@ async fn distant_regions_within_48_hours_suggest_a_clone(backend: Backend) {
     // Three days later the Shenzhen scan is outside the window.
     r.advance(Duration::hours(72));
     let (_, third) = r
-        .scan(json!({ "code": code(77), "region": "310104" }))
+        .scan_from(
+            "203.0.113.1",
+            json!({ "code": code(77), "region": "310104" }),
+        )
         .await;
     assert_eq!(third["distinct_regions_48h"], 1);
     assert_eq!(third["count"], 3);
@@ -225,19 +234,30 @@ async fn devices_are_counted_without_storing_or_returning_the_nonce(backend: Bac
     };
     let phone_a = "a1b2c3d4e5f6a7b8c9d0";
     let phone_b = "ffeeddccbbaa99887766";
-    r.scan(json!({ "code": code(9), "device": phone_a })).await;
-    let (_, again) = r.scan(json!({ "code": code(9), "device": phone_a })).await;
+    r.scan_from("203.0.113.1", json!({ "code": code(9), "device": phone_a }))
+        .await;
+    let (_, again) = r
+        .scan_from("203.0.113.1", json!({ "code": code(9), "device": phone_a }))
+        .await;
     assert_eq!(again["distinct_devices"], 1);
-    let (_, other) = r.scan(json!({ "code": code(9), "device": phone_b })).await;
+    let (_, other) = r
+        .scan_from("203.0.113.2", json!({ "code": code(9), "device": phone_b }))
+        .await;
     assert_eq!(other["distinct_devices"], 2);
     assert!(!other.to_string().contains(phone_a) && !other.to_string().contains(phone_b));
-    // More than five devices on one unit is a clone signal.
+    // More than five devices on one unit, from as many networks, is a clone signal.
     for i in 0..4 {
-        r.scan(json!({ "code": code(9), "device": format!("device-number-{i:08}") }))
-            .await;
+        r.scan_from(
+            &format!("198.51.100.{}", 10 + i),
+            json!({ "code": code(9), "device": format!("device-number-{i:08}") }),
+        )
+        .await;
     }
     let (_, many) = r
-        .scan(json!({ "code": code(9), "device": "device-number-last" }))
+        .scan_from(
+            "2001:db8:7::1",
+            json!({ "code": code(9), "device": "device-number-last" }),
+        )
         .await;
     assert_eq!(many["distinct_devices"], 7);
     assert!(many["flags"]
@@ -251,14 +271,15 @@ async fn concurrent_scans_of_one_unit_are_all_counted(backend: Backend) {
     let Some(r) = registry(backend).await else {
         return;
     };
+    // From 40 networks at once: each scan is within its network's daily share.
     let tasks: Vec<_> = (0..40)
-        .map(|_| {
+        .map(|i| {
             let app = r.app.clone();
             tokio::spawn(async move {
-                let request = Request::post("/v1/scans")
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(Body::from(json!({ "code": code(31) }).to_string()))
-                    .expect("request");
+                let request = common::scan_request(
+                    &json!({ "code": code(31) }),
+                    Some(&format!("198.51.100.{}", i + 1)),
+                );
                 app.oneshot(request).await.expect("response").status()
             })
         })

@@ -45,8 +45,9 @@ fn lot_uri() -> String {
 
 const RAW_MILK: &str = "urn:epc:class:lgtin:6901234.012345.MILK-7";
 const RAW_MILK_SUBJECT: &str = "01/06901234123456/10/MILK-7";
-const PALLET: &str = "urn:epc:id:sscc:0614141.1234567890";
-const PALLET_SUBJECT: &str = "00/106141412345678908";
+// The brand's own SSCC: extension digit 1, company prefix 6901234.
+const PALLET: &str = "urn:epc:id:sscc:6901234.1234567890";
+const PALLET_SUBJECT: &str = "00/169012342345678902";
 const FACTORY: &str = "urn:epc:id:sgln:6901234.00001.0";
 const WAREHOUSE: &str = "urn:epc:id:sgln:6901234.00002.0";
 const SHOP: &str = "urn:epc:id:sgln:6901234.00003.0";
@@ -316,7 +317,9 @@ async fn a_recall_reaches_scans_timelines_and_its_scope(backend: Backend) {
     );
     assert_eq!(lots[0]["last_seen"]["location"], FACTORY);
     // The same scope by the product lot's path.
-    let (status, direct) = r.get(&format!("/v1/lots/{gtin}/{lot}/scope")).await;
+    let (status, direct) = r
+        .get_as(TOKEN, &format!("/v1/lots/{gtin}/{lot}/scope"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let mut same = lots[1].clone();
     same["depth"] = json!(0);
@@ -331,14 +334,14 @@ async fn a_recall_reaches_scans_timelines_and_its_scope(backend: Backend) {
         .iter()
         .find(|f| f["flag"] == "Recalled")
         .cloned()
-        .expect("a Recalled flag");
+        .unwrap_or_else(|| panic!("a Recalled flag: {scanned}"));
     assert!(recalled["notice"]["notice"]
         .as_str()
         .unwrap_or("")
         .contains("residue test"));
     let (_, timeline) = r.get(&format!("/v1/units/{gtin}/3/timeline")).await;
     assert_eq!(timeline["recalls"][0]["subject"], RAW_MILK_SUBJECT);
-    let (_, all) = r.get("/v1/recalls").await;
+    let (_, all) = r.get_as(TOKEN, "/v1/recalls").await;
     assert_eq!(all.as_array().map(Vec::len), Some(1));
 }
 
@@ -382,8 +385,10 @@ async fn recalls_need_a_token_and_a_clear_subject(backend: Backend) {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {reply}");
         assert_eq!(reply["field"], field, "{body}: {reply}");
     }
-    assert_eq!(r.get("/v1/recalls").await.1, json!([]));
-    let (status, body) = r.get(&format!("/v1/lots/{gtin}/a%20b/scope")).await;
+    assert_eq!(r.get_as(TOKEN, "/v1/recalls").await.1, json!([]));
+    let (status, body) = r
+        .get_as(TOKEN, &format!("/v1/lots/{gtin}/a%20b/scope"))
+        .await;
     assert_eq!(
         (status, &body["field"]),
         (StatusCode::UNPROCESSABLE_ENTITY, &json!("lot"))
@@ -396,19 +401,9 @@ async fn scans_over_the_client_limit_get_429(backend: Backend) {
     };
     let one = NonZeroU32::new(1).expect("non-zero");
     let three = NonZeroU32::new(3).expect("non-zero");
-    r.state.scan_limit = Some(Arc::new(ScanLimit::new(
-        one,
-        three,
-        Some("x-real-ip".parse().expect("header")),
-    )));
+    r.state.scan_limit = Some(Arc::new(ScanLimit::new(one, three)));
     r.rebuild();
-    let scan_from = |ip: &'static str| {
-        Request::post("/v1/scans")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header("x-real-ip", ip)
-            .body(Body::from(json!({ "code": code(1) }).to_string()))
-            .expect("request")
-    };
+    let scan_from = |ip: &'static str| common::scan_request(&json!({ "code": code(1) }), Some(ip));
     for _ in 0..3 {
         assert_eq!(r.send(scan_from("192.0.2.1")).await.0, StatusCode::OK);
     }
@@ -425,6 +420,15 @@ async fn scans_over_the_client_limit_get_429(backend: Backend) {
     // Another client is not affected, and the refused scan was not counted.
     let (status, body) = r.send(scan_from("192.0.2.2")).await;
     assert_eq!((status, &body["count"]), (StatusCode::OK, &json!(4)));
+    // One IPv6 host is its whole /64: another address in it shares the bucket.
+    for _ in 0..3 {
+        let (status, _) = r.send(scan_from("2001:db8:5:6::1")).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert_eq!(
+        r.send(scan_from("2001:db8:5:6:ffff::2")).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // Reads are not limited.
     assert_eq!(r.get("/health").await.0, StatusCode::OK);
 }

@@ -115,6 +115,7 @@ async fn the_binary_serves_a_whole_round_trip(backend: Backend) {
     };
     let created = Command::new(BINARY)
         .args(["create-token", "--db", &db, "--name", "factory-line-1"])
+        .args(["--brand", common::BRAND_A, "--permissions", "import,read"])
         .output()
         .expect("create-token");
     assert!(created.status.success(), "{created:?}");
@@ -124,6 +125,7 @@ async fn the_binary_serves_a_whole_round_trip(backend: Backend) {
     // The same name twice is refused.
     let again = Command::new(BINARY)
         .args(["create-token", "--db", &db, "--name", "factory-line-1"])
+        .args(["--brand", common::BRAND_A, "--permissions", "import"])
         .output()
         .expect("create-token");
     assert_eq!(again.status.code(), Some(2));

@@ -60,13 +60,13 @@ async fn main() -> Result<()> {
     let site = world.dir.join("site");
     copy_app(&dist, &site)?;
     demo::write_sheet(&world, &site)?;
-    let token = demo::token(&world, &tools)?;
+    let tokens = demo::tokens(&world, &tools)?;
     println!(
         "==> registry on 127.0.0.1:{port} (SQLite {})",
         world.db().display()
     );
     let registry = Registry::start(&world, &tools, port, &site).await?;
-    demo::load(&world, &registry.base, &token).await?;
+    demo::load(&world, &registry.base, &tokens).await?;
 
     let base = &registry.base;
     println!("\ntracecode demo\n==============");
@@ -75,8 +75,9 @@ async fn main() -> Result<()> {
         "Printable sheet:    {base}/demo-sheet.html  (scan it from a phone or a second screen)"
     );
     println!(
-        "Registry API:       {base}/v1/openapi.json  (token for writes in {})",
-        world.dir.join("token").display()
+        "Registry API:       {base}/v1/openapi.json  (each brand's token in {} and {})",
+        world.dir.join("token-dairy").display(),
+        world.dir.join("token-tea").display()
     );
     println!(
         "Issued: {} units of 2 brands, 4 lots; provenance from {}; keys in {}",

@@ -1,28 +1,43 @@
-//! `POST /v1/events`: EPCIS 2.0 JSON-LD documents or the CSV form, token required.
+//! `POST /v1/events`: EPCIS 2.0 JSON-LD documents or the CSV form, with a token of the brand
+//! whose identifiers the events name.
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::routing::post;
 use axum::{Json, Router};
+use time::Duration;
 
 use super::AppState;
-use crate::auth::require_token;
-use crate::epcis;
+use crate::auth::{self, Caller, Permission};
+use crate::epcis::{self, Event};
 use crate::error::ApiError;
 use crate::store::Ingested;
+
+/// How far ahead of the registry's clock an event may be dated: clocks drift, but an event
+/// dated 9999 would stay every subject's "last seen" for good.
+pub(super) const MAX_EVENT_FUTURE: Duration = Duration::HOUR;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v1/events", post(ingest))
 }
 
-/// All events of a request are stored, or none; re-sending is harmless (idempotent on eventID).
+/// All events of a request are stored, or none; re-sending is harmless (idempotent on the
+/// brand's eventID).
 async fn ingest(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Ingested>, ApiError> {
-    require_token(&headers, state.store.as_ref()).await?;
+    let now = state.now();
+    let caller = auth::require(
+        &headers,
+        state.store.as_ref(),
+        &state.trust,
+        Permission::Events,
+        now,
+    )
+    .await?;
     let media_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -48,7 +63,60 @@ async fn ingest(
         field: Some("body"),
         message: e.to_string(),
     })?;
-    let ingested = state.store.ingest_events(&events, state.now()).await?;
+    epcis::check_limits(&events).map_err(|e| ApiError::Limit {
+        limit: e.limit,
+        max: e.max,
+        message: e.message,
+    })?;
+    check_events(&events, &caller, now + MAX_EVENT_FUTURE)?;
+    let ingested = state
+        .store
+        .ingest_events(&events, &caller.brand, now)
+        .await?;
     state.metrics.events_stored.inc_by(ingested.stored);
     Ok(Json(ingested))
+}
+
+/// Every event dated before `latest`, and every identifier with a GS1 company prefix the
+/// caller's brand's.
+fn check_events(
+    events: &[Event],
+    caller: &Caller,
+    latest: time::OffsetDateTime,
+) -> Result<(), ApiError> {
+    for (i, event) in events.iter().enumerate() {
+        let at = format!("event {} ({:?})", i + 1, event.id);
+        if event.time > latest {
+            return Err(ApiError::invalid(
+                "eventTime",
+                format!(
+                    "{at}: {} is more than {} minutes after the registry's clock",
+                    event.time,
+                    MAX_EVENT_FUTURE.whole_minutes()
+                ),
+            ));
+        }
+        if let Some((_, subject)) = event
+            .subjects
+            .iter()
+            .find(|(_, subject)| caller.owns_subject(subject) == Some(false))
+        {
+            return Err(ApiError::Forbidden(format!(
+                "{at}: {subject:?} is not brand {:?}'s (its GTIN company prefixes: {})",
+                caller.brand,
+                prefix_list(caller)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The caller's prefixes, for messages.
+pub(super) fn prefix_list(caller: &Caller) -> String {
+    caller
+        .prefixes
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

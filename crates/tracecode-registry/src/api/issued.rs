@@ -1,4 +1,5 @@
-//! `POST /v1/issued`: the issuer CLI's registry import file (JSON lines), token required.
+//! `POST /v1/issued`: the issuer CLI's registry import file (JSON lines), with a token of the
+//! brand that issued the units.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -7,8 +8,9 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::json;
 
+use super::events::prefix_list;
 use super::AppState;
-use crate::auth::require_token;
+use crate::auth::{self, Permission};
 use crate::error::ApiError;
 use crate::store::IssuedUnit;
 
@@ -16,29 +18,67 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v1/issued", post(import))
 }
 
-/// Every line must parse before anything is stored; the reply says which line failed and why.
+/// Every line must parse, and be the brand's, before anything is stored; the reply says which
+/// line failed and why.
 async fn import(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    require_token(&headers, state.store.as_ref()).await?;
+    let now = state.now();
+    let caller = auth::require(
+        &headers,
+        state.store.as_ref(),
+        &state.trust,
+        Permission::Import,
+        now,
+    )
+    .await?;
     let text = std::str::from_utf8(&body)
         .map_err(|e| ApiError::invalid("body", format!("not UTF-8: {e}")))?;
-    let units = text
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| {
-            serde_json::from_str::<IssuedUnit>(line).map_err(|e| ApiError::Invalid {
-                field: Some("body"),
-                message: format!("line {}: {e}", i + 1),
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut units = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let line_no = i + 1;
+        let unit = serde_json::from_str::<IssuedUnit>(line).map_err(|e| ApiError::Invalid {
+            field: Some("body"),
+            message: format!("line {line_no}: {e}"),
+        })?;
+        if !caller.owns_gtin(&unit.gtin) {
+            return Err(ApiError::Forbidden(format!(
+                "line {line_no}: GTIN {} is not brand {:?}'s (its GTIN company prefixes: {})",
+                unit.gtin,
+                caller.brand,
+                prefix_list(&caller)
+            )));
+        }
+        match state.trust.key(unit.key_id) {
+            Some(key)
+                if key.brand == caller.brand
+                    && key.gtin_prefixes.iter().any(|p| p.matches(&unit.gtin)) => {}
+            Some(_) => {
+                return Err(ApiError::Forbidden(format!(
+                    "line {line_no}: key {} may not sign GTIN {} for brand {:?}",
+                    unit.key_id, unit.gtin, caller.brand
+                )))
+            }
+            None => {
+                return Err(ApiError::invalid(
+                    "key_id",
+                    format!(
+                        "line {line_no}: key {} is not in the trust list",
+                        unit.key_id
+                    ),
+                ))
+            }
+        }
+        units.push(unit);
+    }
     if units.is_empty() {
         return Err(ApiError::invalid("body", "no units: send JSON lines"));
     }
-    let new = state.store.import_issued(&units, state.now()).await?;
+    let new = state.store.import_issued(&units, now).await?;
     Ok(Json(json!({ "received": units.len(), "new": new })))
 }

@@ -12,7 +12,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::http::{header, HeaderValue, Method};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{middleware, Router};
 use time::OffsetDateTime;
@@ -22,7 +25,7 @@ use tracecode_core::assess::ClonePolicy;
 use tracecode_core::{SignedTrustList, TrustList};
 
 use crate::error::ApiError;
-use crate::limit::{self, ScanLimit};
+use crate::limit::{self, ClientAddresses, ScanLimit};
 use crate::metrics::{self, Metrics};
 use crate::store::Store;
 
@@ -31,7 +34,10 @@ pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
 /// Largest request body: a registry import of ~50 000 units, or an EPCIS document of
 /// a few thousand events.
-const BODY_LIMIT: usize = 8 * 1024 * 1024;
+pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Scans of one unit one client network may add a day (docs/API.md, "Scan signals").
+pub const DEFAULT_CLIENT_CAP: u32 = 3;
 
 /// The OpenAPI description, served at `/v1/openapi.json`.
 pub const OPENAPI: &str = include_str!("../../openapi.json");
@@ -47,6 +53,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Per-client limit on `POST /v1/scans`; none in tests that count many scans.
     pub scan_limit: Option<Arc<ScanLimit>>,
+    /// Where client addresses come from, and the key of their hashes.
+    pub clients: Arc<ClientAddresses>,
+    /// Scans of one unit one client network may add in 24 hours.
+    pub client_cap: u32,
     /// Origins whose pages may call the API from a browser (the web app, campaign pages);
     /// `*` allows any.
     pub cors_origins: Vec<HeaderValue>,
@@ -60,6 +70,8 @@ impl std::fmt::Debug for AppState {
             .field("store", &self.store)
             .field("policy", &self.policy)
             .field("scan_limit", &self.scan_limit)
+            .field("clients", &self.clients)
+            .field("client_cap", &self.client_cap)
             .field("cors_origins", &self.cors_origins)
             .field("app_dir", &self.app_dir)
             .finish_non_exhaustive()
@@ -67,9 +79,12 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// A state with the default clone policy, the system clock, fresh metrics, no rate limit
+    /// A state with the default clone policy, the system clock, fresh metrics, no rate limit,
+    /// clients taken from the connection with a random key (a server sets the stored one),
     /// and no cross-origin access.
     pub fn new(store: Arc<dyn Store>, trust: TrustList, signed_trust: SignedTrustList) -> Self {
+        let mut secret = [0u8; 32];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut secret);
         Self {
             store,
             trust: Arc::new(trust),
@@ -78,6 +93,8 @@ impl AppState {
             clock: Arc::new(OffsetDateTime::now_utc),
             metrics: Arc::new(Metrics::default()),
             scan_limit: None,
+            clients: Arc::new(ClientAddresses::direct(secret)),
+            client_cap: DEFAULT_CLIENT_CAP,
             cors_origins: Vec::new(),
             app_dir: None,
         }
@@ -108,7 +125,7 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(scans::router().route_layer(middleware::from_fn_with_state(
             state.clone(),
-            limit::limit_scans,
+            limit::identify_and_limit,
         )))
         .merge(issued::router())
         .merge(events::router())
@@ -123,7 +140,9 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(middleware::from_fn(json_too_large))
         .layer(
             CorsLayer::new()
                 .allow_origin(cors)
@@ -134,6 +153,23 @@ pub fn app(state: AppState) -> Router {
                 .max_age(std::time::Duration::from_secs(3600)),
         )
         .with_state(state)
+}
+
+/// A body over the limit is refused by the layers below as plain text; say it in JSON, like
+/// every other refusal, naming the limit.
+async fn json_too_large(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        return ApiError::TooLarge {
+            max: BODY_LIMIT as u64,
+        }
+        .into_response();
+    }
+    response
 }
 
 /// Turns axum's JSON extraction failures into our 4xx with the reason.

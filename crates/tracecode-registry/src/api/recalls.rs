@@ -1,5 +1,7 @@
-//! Recalls: `POST /v1/recalls` (token), `GET /v1/recalls`, and the recall scope
-//! `GET /v1/lots/{gtin}/{lot}/scope`: everything downstream of a lot and where it was last seen.
+//! Recalls, all with a token of the brand that owns the recalled lot: `POST /v1/recalls`,
+//! `POST /v1/recalls/{id}/withdraw`, `GET /v1/recalls` (the brand's own, withdrawn ones
+//! included), and the recall scope `GET /v1/lots/{gtin}/{lot}/scope`: everything downstream of
+//! a lot and where it was last seen.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -9,15 +11,17 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tracecode_core::{Gtin, Lot};
 
+use super::events::prefix_list;
 use super::{json_error, AppState};
-use crate::auth::require_token;
+use crate::auth::{self, Caller, Permission};
 use crate::epcis;
 use crate::error::ApiError;
-use crate::store::{NewRecall, Recall, Scope};
+use crate::store::{NewRecall, Recall, Scope, Withdrawal};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/recalls", post(add).get(list))
+        .route("/v1/recalls/{id}/withdraw", post(withdraw))
         .route("/v1/lots/{gtin}/{lot}/scope", get(scope))
 }
 
@@ -31,6 +35,12 @@ struct RecallRequest {
     class: Option<String>,
     reason: String,
     notice_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WithdrawRequest {
+    reason: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -50,12 +60,59 @@ fn lot_subject(gtin: &str, lot: &str) -> Result<String, ApiError> {
     Ok(epcis::lot_subject(gtin.as_str(), lot.as_str()))
 }
 
+/// Refuses a subject that is not the caller's brand's: by GS1 company prefix, or for other
+/// identifiers by who named it first.
+async fn check_owned(state: &AppState, caller: &Caller, subject: &str) -> Result<(), ApiError> {
+    let not_yours = || {
+        ApiError::Forbidden(format!(
+            "{subject:?} is not brand {:?}'s (its GTIN company prefixes: {})",
+            caller.brand,
+            prefix_list(caller)
+        ))
+    };
+    match caller.owns_subject(subject) {
+        Some(true) => Ok(()),
+        Some(false) => Err(not_yours()),
+        None => match state.store.subject_owner(subject).await? {
+            Some(owner) if owner == caller.brand => Ok(()),
+            Some(_) => Err(not_yours()),
+            None => Err(ApiError::invalid(
+                "class",
+                format!(
+                    "{subject:?} has no GS1 company prefix and no event of brand {:?} names it: \
+                     send its events first",
+                    caller.brand
+                ),
+            )),
+        },
+    }
+}
+
+fn reason_of(text: &str, field: &'static str) -> Result<String, ApiError> {
+    let reason = text.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 || reason.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            field,
+            "say why, in 1 to 2000 characters without control characters: people read it",
+        ));
+    }
+    Ok(reason.to_owned())
+}
+
 async fn add(
     State(state): State<AppState>,
     headers: HeaderMap,
     request: Result<Json<RecallRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<RecallResponse>), ApiError> {
-    let by = require_token(&headers, state.store.as_ref()).await?;
+    let now = state.now();
+    let caller = auth::require(
+        &headers,
+        state.store.as_ref(),
+        &state.trust,
+        Permission::Recalls,
+        now,
+    )
+    .await?;
     let Json(request) = request.map_err(json_error)?;
     let subject = match (&request.gtin, &request.lot, &request.class) {
         (Some(gtin), Some(lot), None) => lot_subject(gtin, lot)?,
@@ -70,45 +127,101 @@ async fn add(
             ))
         }
     };
-    let reason = request.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(ApiError::invalid(
-            "reason",
-            "say why, in 1 to 2000 characters: people scanning the unit read it",
-        ));
-    }
+    let reason = reason_of(&request.reason, "reason")?;
     if let Some(url) = &request.notice_url {
-        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 {
+        if !(url.starts_with("https://") || url.starts_with("http://"))
+            || url.len() > 2000
+            || url.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(ApiError::invalid(
                 "notice_url",
                 "must be an http(s) URL of at most 2000 characters",
             ));
         }
     }
+    check_owned(&state, &caller, &subject).await?;
     let recall = state
         .store
         .add_recall(
             &NewRecall {
                 subject: subject.clone(),
-                reason: reason.to_owned(),
+                reason,
                 notice_url: request.notice_url.clone(),
+                brand: caller.brand.clone(),
             },
-            &by,
-            state.now(),
+            &caller.token,
+            now,
         )
         .await?;
     let scope = state.store.scope(&subject).await?;
     Ok((StatusCode::CREATED, Json(RecallResponse { recall, scope })))
 }
 
-async fn list(State(state): State<AppState>) -> Result<Json<Vec<Recall>>, ApiError> {
-    Ok(Json(state.store.recalls().await?))
+/// Withdraws a recall made in error or settled: scans and timelines stop showing it, and it
+/// stays in the brand's list with who withdrew it, when and why.
+async fn withdraw(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    request: Result<Json<WithdrawRequest>, JsonRejection>,
+) -> Result<Json<Recall>, ApiError> {
+    let now = state.now();
+    let caller = auth::require(
+        &headers,
+        state.store.as_ref(),
+        &state.trust,
+        Permission::Recalls,
+        now,
+    )
+    .await?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::invalid("id", format!("{id:?} is not a recall id")))?;
+    let Json(request) = request.map_err(json_error)?;
+    let withdrawal = Withdrawal {
+        at: now,
+        by: caller.token.clone(),
+        reason: reason_of(&request.reason, "reason")?,
+    };
+    state
+        .store
+        .withdraw_recall(id, &caller.brand, &withdrawal)
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound)
+}
+
+async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<Recall>>, ApiError> {
+    let now = state.now();
+    let caller = auth::require(
+        &headers,
+        state.store.as_ref(),
+        &state.trust,
+        Permission::Read,
+        now,
+    )
+    .await?;
+    Ok(Json(state.store.recalls(&caller.brand).await?))
 }
 
 async fn scope(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path((gtin, lot)): Path<(String, String)>,
 ) -> Result<Json<Scope>, ApiError> {
+    let now = state.now();
+    let caller = auth::require(
+        &headers,
+        state.store.as_ref(),
+        &state.trust,
+        Permission::Read,
+        now,
+    )
+    .await?;
     let subject = lot_subject(&gtin, &lot)?;
+    check_owned(&state, &caller, &subject).await?;
     Ok(Json(state.store.scope(&subject).await?))
 }

@@ -3,7 +3,7 @@
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,7 @@ use tracecode_core::{verify_text, RegionCode};
 use super::{json_error, AppState};
 use crate::epcis;
 use crate::error::ApiError;
+use crate::limit::Client;
 use crate::metrics::VerdictLabels;
 use crate::store::NewScan;
 
@@ -35,6 +36,9 @@ struct ScanRequest {
 
 #[derive(Debug, Serialize)]
 struct ScanResponse {
+    /// False when this client's network already added its daily share of scans of the unit:
+    /// the answer is the history, and this scan was not recorded.
+    counted: bool,
     #[serde(with = "time::serde::rfc3339")]
     first_scan_at: OffsetDateTime,
     first_region: Option<RegionCode>,
@@ -47,6 +51,7 @@ struct ScanResponse {
 
 async fn record(
     State(state): State<AppState>,
+    Extension(client): Extension<Client>,
     request: Result<Json<ScanRequest>, JsonRejection>,
 ) -> Result<Json<ScanResponse>, ApiError> {
     let Json(request) = request.map_err(json_error)?;
@@ -71,7 +76,7 @@ async fn record(
             .metrics
             .scans_refused
             .get_or_create(&VerdictLabels {
-                verdict: format!("{:?}", rejection.verdict()),
+                verdict: rejection.verdict().as_str().to_owned(),
             })
             .inc();
         ApiError::NotGenuine {
@@ -92,11 +97,17 @@ async fn record(
             at: now,
             region,
             device: device.clone(),
+            client: client.key,
             recent_since: now - state.policy.window,
             lot: data.lot.clone(),
+            client_cap: state.client_cap,
         })
         .await?;
-    state.metrics.scans_counted.inc();
+    if before.recorded {
+        state.metrics.scans_counted.inc();
+    } else {
+        state.metrics.scans_over_client_cap.inc();
+    }
     let recalls = before
         .recalls
         .iter()
@@ -121,6 +132,7 @@ async fn record(
     );
     let first = assessment.first_scan.clone();
     Ok(Json(ScanResponse {
+        counted: before.recorded,
         first_scan_at: first.as_ref().map_or(now, |f| f.at),
         first_region: first.and_then(|f| f.region),
         count: assessment.count,

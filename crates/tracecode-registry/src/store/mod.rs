@@ -52,16 +52,24 @@ pub struct NewScan {
     pub region: Option<RegionCode>,
     /// The client's anonymous device nonce, already hashed with the unit.
     pub device: Option<String>,
+    /// The client's network (IPv4 address or IPv6 /64) as a keyed hash: signals count
+    /// networks, and one network adds at most [`NewScan::client_cap`] scans of a unit a day.
+    pub client: String,
     /// Scans from this time on come back in the history, for clone detection.
     pub recent_since: OffsetDateTime,
     /// The unit's lot (from the signed code), so recalls of it or upstream of it are found.
     pub lot: Option<Lot>,
+    /// Most scans of this unit one client network may add in 24 hours; past it a scan is
+    /// answered from the history but not recorded.
+    pub client_cap: u32,
 }
 
 /// The unit's scan history as it was before a scan, whether the unit was issued, and the
 /// recalls that cover it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanBefore {
+    /// Whether this scan was recorded (false past the client's daily cap for the unit).
+    pub recorded: bool,
     pub history: ScanHistory,
     pub registration: Registration,
     pub recalls: Vec<Recall>,
@@ -154,6 +162,8 @@ pub struct NewRecall {
     pub subject: String,
     pub reason: String,
     pub notice_url: Option<String>,
+    /// The brand recalling; only it can see or withdraw the recall.
+    pub brand: String,
 }
 
 /// A recorded recall.
@@ -167,6 +177,46 @@ pub struct Recall {
     pub recalled_at: OffsetDateTime,
     /// The name of the API token that recorded it.
     pub recalled_by: String,
+    /// Set once the recall is withdrawn: it then covers nothing, and stays as history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<Withdrawal>,
+}
+
+/// Why and when a recall was withdrawn, and by which token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Withdrawal {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub by: String,
+    pub reason: String,
+}
+
+/// An API token to store (its hash only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewToken {
+    pub name: String,
+    /// The trust list's brand the token acts for.
+    pub brand: String,
+    /// What it may do: names of [`crate::auth::Permission`], comma-separated.
+    pub scopes: String,
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// A stored token, without its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenRecord {
+    pub name: String,
+    /// None for tokens made before brands existed: they are refused.
+    pub brand: Option<String>,
+    pub scopes: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
 }
 
 /// A container holding units of a lot in a recall scope.
@@ -229,10 +279,22 @@ pub enum StoreError {
     /// The request contradicts what is stored (an event id reused for different content).
     #[error("{0}")]
     Conflict(String),
+    /// The request names something another brand owns.
+    #[error("{0}")]
+    NotYours(String),
+    /// The request would exceed a documented bound.
+    #[error("{message}")]
+    Limit {
+        limit: &'static str,
+        max: u64,
+        message: String,
+    },
 }
 
-/// Most scans returned in a history: enough for any clone window, bounded for abusive units.
-pub const RECENT_SCANS_LIMIT: i64 = 1000;
+/// Most lots upstream of one lot (the closure kept for recall look-ups).
+pub const MAX_UPSTREAM_PER_LOT: u64 = 1000;
+/// Most closure rows one event request may write.
+pub const MAX_CLOSURE_ROWS_PER_REQUEST: u64 = 100_000;
 
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -247,11 +309,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// and each sees the other at most once.
     async fn record_scan(&self, scan: &NewScan) -> Result<ScanBefore, StoreError>;
 
-    /// Stores EPCIS events, all or none; an id already stored with the same content is
-    /// counted as a duplicate, with different content it is a [`StoreError::Conflict`].
+    /// Stores EPCIS events of `brand`, all or none; an id the brand already stored with the
+    /// same content is counted as a duplicate, with different content it is a
+    /// [`StoreError::Conflict`]. Identifiers without a GS1 company prefix are claimed for the
+    /// brand; one another brand claimed first is [`StoreError::NotYours`].
     async fn ingest_events(
         &self,
         events: &[Event],
+        brand: &str,
         now: OffsetDateTime,
     ) -> Result<Ingested, StoreError>;
 
@@ -272,24 +337,53 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: OffsetDateTime,
     ) -> Result<Recall, StoreError>;
 
-    /// Every recall, newest first.
-    async fn recalls(&self) -> Result<Vec<Recall>, StoreError>;
+    /// Withdraws the brand's recall `id`; `None` if the brand has no such recall. Withdrawing
+    /// twice keeps the first withdrawal.
+    async fn withdraw_recall(
+        &self,
+        id: i64,
+        brand: &str,
+        withdrawal: &Withdrawal,
+    ) -> Result<Option<Recall>, StoreError>;
+
+    /// The brand's recalls, withdrawn ones included, newest first.
+    async fn recalls(&self, brand: &str) -> Result<Vec<Recall>, StoreError>;
+
+    /// The brand that claimed an identifier without a GS1 company prefix, if any did.
+    async fn subject_owner(&self, subject: &str) -> Result<Option<String>, StoreError>;
 
     /// What is downstream of a subject (a lot or raw-material lot), and where it was last seen.
     async fn scope(&self, subject: &str) -> Result<Scope, StoreError>;
 
-    /// Stores a new API token's hash under `name`; false if the name is taken.
+    /// Stores a new API token's hash; false if the name is taken.
     async fn add_token(
         &self,
-        name: &str,
+        token: &NewToken,
         hash: &[u8; 32],
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
-    /// The name of the token with this hash, if there is one.
-    async fn token_name(&self, hash: &[u8; 32]) -> Result<Option<String>, StoreError>;
+    /// The token with this hash, if there is one (revoked and expired ones included).
+    async fn token(&self, hash: &[u8; 32]) -> Result<Option<TokenRecord>, StoreError>;
 
-    /// Whether the database answers.
+    /// Every token, by name.
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
+
+    /// Revokes the token `name`; false if there is none or it was revoked already.
+    async fn revoke_token(&self, name: &str, now: OffsetDateTime) -> Result<bool, StoreError>;
+
+    /// Notes that the token was used (at most once a minute, to keep reads cheap).
+    async fn touch_token(&self, name: &str, now: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// The secret that keys the hashes of client networks: made once, kept in the database
+    /// so that every registry process on it hashes alike.
+    async fn client_secret(&self) -> Result<[u8; 32], StoreError>;
+
+    /// Notes the trust-list version being served and returns the highest one served before
+    /// (0 if none); never lowers it.
+    async fn note_trust_list_version(&self, version: u64) -> Result<u64, StoreError>;
+
+    /// Whether the database answers, the SQLite scan writer included.
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
@@ -300,6 +394,26 @@ pub async fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
         Ok(Box::new(PostgresStore::open(url).await?))
     } else {
         Ok(Box::new(SqliteStore::open(url).await?))
+    }
+}
+
+/// A database URL fit for messages and logs: the password, if any, replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split_once(':').map_or(credentials, |(u, _)| u);
+            let masked = if credentials.contains(':') {
+                ":***"
+            } else {
+                ""
+            };
+            format!("{scheme}://{user}{masked}@{host}{tail}")
+        }
+        None => url.to_owned(),
     }
 }
 

@@ -9,8 +9,8 @@ use time::OffsetDateTime;
 use tracecode_core::{Gtin, Lot, Serial};
 
 use super::{
-    sql, Ingested, IssuedUnit, NewRecall, NewScan, Recall, ScanBefore, Scope, Store, StoreError,
-    Timeline,
+    sql, Ingested, IssuedUnit, NewRecall, NewScan, NewToken, Recall, ScanBefore, Scope, Store,
+    StoreError, Timeline, TokenRecord, Withdrawal,
 };
 use crate::epcis::Event;
 
@@ -60,9 +60,11 @@ impl Store for PostgresStore {
     async fn ingest_events(
         &self,
         events: &[Event],
+        brand: &str,
         now: OffsetDateTime,
     ) -> Result<Ingested, StoreError> {
-        transaction!(self, |conn| sql::ingest_events(conn, events, now).await)
+        transaction!(self, |conn| sql::ingest_events(conn, events, brand, now)
+            .await)
     }
 
     async fn timeline(
@@ -83,8 +85,24 @@ impl Store for PostgresStore {
         transaction!(self, |conn| sql::add_recall(conn, recall, by, now).await)
     }
 
-    async fn recalls(&self) -> Result<Vec<Recall>, StoreError> {
-        sql::recalls(&mut *self.pool.acquire().await?).await
+    async fn withdraw_recall(
+        &self,
+        id: i64,
+        brand: &str,
+        withdrawal: &Withdrawal,
+    ) -> Result<Option<Recall>, StoreError> {
+        transaction!(self, |conn| sql::withdraw_recall(
+            conn, id, brand, withdrawal
+        )
+        .await)
+    }
+
+    async fn recalls(&self, brand: &str) -> Result<Vec<Recall>, StoreError> {
+        sql::recalls(&mut *self.pool.acquire().await?, brand).await
+    }
+
+    async fn subject_owner(&self, subject: &str) -> Result<Option<String>, StoreError> {
+        sql::subject_owner(&mut *self.pool.acquire().await?, subject).await
     }
 
     async fn scope(&self, subject: &str) -> Result<Scope, StoreError> {
@@ -98,15 +116,36 @@ impl Store for PostgresStore {
 
     async fn add_token(
         &self,
-        name: &str,
+        token: &NewToken,
         hash: &[u8; 32],
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        transaction!(self, |conn| sql::add_token(conn, name, hash, now).await)
+        transaction!(self, |conn| sql::add_token(conn, token, hash, now).await)
     }
 
-    async fn token_name(&self, hash: &[u8; 32]) -> Result<Option<String>, StoreError> {
-        sql::token_name(&mut *self.pool.acquire().await?, hash).await
+    async fn token(&self, hash: &[u8; 32]) -> Result<Option<TokenRecord>, StoreError> {
+        sql::token(&mut *self.pool.acquire().await?, hash).await
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        sql::tokens(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn revoke_token(&self, name: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
+        transaction!(self, |conn| sql::revoke_token(conn, name, now).await)
+    }
+
+    async fn touch_token(&self, name: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+        transaction!(self, |conn| sql::touch_token(conn, name, now).await)
+    }
+
+    async fn client_secret(&self) -> Result<[u8; 32], StoreError> {
+        transaction!(self, |conn| sql::client_secret(conn).await)
+    }
+
+    async fn note_trust_list_version(&self, version: u64) -> Result<u64, StoreError> {
+        transaction!(self, |conn| sql::note_trust_list_version(conn, version)
+            .await)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -13,19 +13,14 @@ use tracecode_core::{Gtin, Lot, Serial};
 
 use super::{
     from_millis, millis, parse, Ingested, IssuedUnit, LastSeen, Linked, NewRecall, NewScan,
-    PlaceCount, Recall, Relation, ScanBefore, Scope, ScopeContainer, ScopeLot, StoreError,
-    StoredEvent, Timeline, TimelineEntry, RECENT_SCANS_LIMIT, SCOPE_CONTAINERS_LIMIT,
+    NewToken, PlaceCount, Recall, Relation, ScanBefore, Scope, ScopeContainer, ScopeLot,
+    StoreError, StoredEvent, Timeline, TimelineEntry, TokenRecord, Withdrawal,
+    MAX_CLOSURE_ROWS_PER_REQUEST, MAX_UPSTREAM_PER_LOT, SCOPE_CONTAINERS_LIMIT,
 };
 use crate::epcis::{self, Action, Event, EventType, Role};
 
-/// Deepest transformation chain followed (raw material → intermediate → product …); a macro so
-/// that the SQL constants below can spell it with `concat!`.
-macro_rules! max_depth {
-    () => {
-        16
-    };
-}
-const MAX_DEPTH: i64 = max_depth!();
+/// Deepest transformation chain followed (raw material → intermediate → product …).
+const MAX_DEPTH: i64 = 16;
 /// Deepest nesting of containers followed (unit → case → pallet → container).
 const MAX_NESTING: usize = 4;
 /// Most events one subject contributes to a timeline.
@@ -121,38 +116,48 @@ pub(super) async fn import_issued(
 
 // The statements of a scan, shared with the SQLite scan writer (`sqlite_writer.rs`).
 
+/// Scans of the unit the client's network added since `$4` (its daily cap).
+pub(super) const CLIENT_SCANS: &str = "SELECT COUNT(*) AS n FROM scans \
+     WHERE gtin = $1 AND serial = $2 AND client = $3 AND at_ms >= $4";
+/// The totals as they stand, for a scan past the cap (which changes nothing).
+pub(super) const TOTALS: &str = "SELECT count, first_at_ms, first_region, distinct_devices, \
+     distinct_networks FROM scan_totals WHERE gtin = $1 AND serial = $2";
 /// Counts the scan and returns the totals after it.
 pub(super) const COUNT_SCAN: &str = "INSERT INTO scan_totals \
-     (gtin, serial, count, first_at_ms, first_region, distinct_devices) \
-     VALUES ($1, $2, 1, $3, $4, 0) \
+     (gtin, serial, count, first_at_ms, first_region, distinct_devices, distinct_networks) \
+     VALUES ($1, $2, 1, $3, $4, 0, 0) \
      ON CONFLICT (gtin, serial) DO UPDATE SET count = scan_totals.count + 1 \
-     RETURNING count, first_at_ms, first_region, distinct_devices";
+     RETURNING count, first_at_ms, first_region, distinct_devices, distinct_networks";
 /// One row changed when the device is new to the unit.
 pub(super) const ADD_DEVICE: &str = "INSERT INTO unit_devices (gtin, serial, device) \
      VALUES ($1, $2, $3) ON CONFLICT (gtin, serial, device) DO NOTHING";
 pub(super) const COUNT_DEVICE: &str = "UPDATE scan_totals \
      SET distinct_devices = distinct_devices + 1 WHERE gtin = $1 AND serial = $2";
-pub(super) const RECENT_SCANS: &str = "SELECT at_ms, region, device FROM scans \
-     WHERE gtin = $1 AND serial = $2 AND at_ms >= $3 ORDER BY at_ms DESC LIMIT $4";
+/// One row changed when a device nonce comes from a network new to the unit.
+pub(super) const ADD_NETWORK: &str = "INSERT INTO unit_networks (gtin, serial, client) \
+     VALUES ($1, $2, $3) ON CONFLICT (gtin, serial, client) DO NOTHING";
+pub(super) const COUNT_NETWORK: &str = "UPDATE scan_totals \
+     SET distinct_networks = distinct_networks + 1 WHERE gtin = $1 AND serial = $2";
+/// Every (network, region) pair in the window, over the whole window: a flood of scans
+/// without a region cannot push a real pair out of sight. Bounded by the daily cap per network.
+pub(super) const REGIONS_IN_WINDOW: &str = "SELECT client, region, MIN(at_ms) AS at_ms \
+     FROM scans WHERE gtin = $1 AND serial = $2 AND at_ms >= $3 AND region IS NOT NULL \
+     GROUP BY client, region";
 pub(super) const ADD_SCAN: &str =
-    "INSERT INTO scans (gtin, serial, at_ms, region, device) VALUES ($1, $2, $3, $4, $5)";
+    "INSERT INTO scans (gtin, serial, at_ms, region, device, client) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
 /// 2: the unit was imported; 1: other units of its GTIN were; 0: nothing of the GTIN was.
 pub(super) const REGISTRATION: &str = "SELECT CASE \
      WHEN EXISTS (SELECT 1 FROM units WHERE gtin = $1 AND serial = $2) THEN 2 \
      WHEN EXISTS (SELECT 1 FROM units WHERE gtin = $1) THEN 1 ELSE 0 END AS known";
-/// Recalls of the lot `$1` (may be NULL), of lots upstream of it (`MAX_DEPTH` steps at most),
-/// or of the unit `$2`.
-pub(super) const RECALLS_COVERING: &str = concat!(
-    "WITH RECURSIVE upstream(subject, depth) AS ( \
-       SELECT $1, 0 WHERE $1 IS NOT NULL \
-       UNION \
-       SELECT l.input, u.depth + 1 FROM lot_links l JOIN upstream u ON l.output = u.subject \
-       WHERE u.depth < ",
-    max_depth!(),
-    ") \
-     SELECT id, subject, reason, notice_url, recalled_at_ms, recalled_by FROM recalls \
-     WHERE subject = $2 OR subject IN (SELECT subject FROM upstream) ORDER BY id"
-);
+/// Active recalls of the lot `$1` (may be NULL), of lots upstream of it (the closure kept at
+/// ingest: index look-ups, no graph walk), or of the unit `$2`. (SQLite numbers `$n` markers in
+/// the order they first appear: `$1` must come first.)
+pub(super) const RECALLS_COVERING: &str =
+    "SELECT id, subject, reason, notice_url, recalled_at_ms, recalled_by, withdrawn_at_ms, \
+     withdrawn_by, withdraw_reason FROM recalls r \
+     WHERE r.withdrawn_at_ms IS NULL AND (r.subject = $1 OR r.subject = $2 OR EXISTS \
+     (SELECT 1 FROM lot_upstream u WHERE u.lot = $1 AND u.ancestor = r.subject)) ORDER BY id";
 
 /// Runs inside the caller's write transaction. The totals row is written first: in PostgreSQL
 /// that row lock makes concurrent scans of one unit take turns, so each sees the others'
@@ -164,63 +169,80 @@ pub(super) async fn record_scan(
     let gtin = scan.gtin.as_str();
     let serial = scan.serial.to_string();
     let region = scan.region.map(|r| r.to_string());
-    let totals = sqlx::query(COUNT_SCAN)
+    let today: i64 = sqlx::query(CLIENT_SCANS)
         .bind(gtin)
         .bind(&serial)
-        .bind(millis(scan.at))
-        .bind(&region)
+        .bind(&scan.client)
+        .bind(millis(scan.at - time::Duration::DAY))
         .fetch_one(&mut *conn)
-        .await?;
-    let count_after: i64 = totals.try_get("count")?;
-    let devices_before: i64 = totals.try_get("distinct_devices")?;
-
-    let new_device = match &scan.device {
-        Some(device) => {
-            let added = sqlx::query(ADD_DEVICE)
-                .bind(gtin)
-                .bind(&serial)
-                .bind(device)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected()
-                == 1;
-            if added {
-                sqlx::query(COUNT_DEVICE)
-                    .bind(gtin)
-                    .bind(&serial)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            added
-        }
-        None => false,
+        .await?
+        .try_get("n")?;
+    let recorded = today < i64::from(scan.client_cap);
+    let row = if recorded {
+        sqlx::query(COUNT_SCAN)
+            .bind(gtin)
+            .bind(&serial)
+            .bind(millis(scan.at))
+            .bind(&region)
+            .fetch_one(&mut *conn)
+            .await?
+    } else {
+        sqlx::query(TOTALS)
+            .bind(gtin)
+            .bind(&serial)
+            .fetch_one(&mut *conn)
+            .await?
+    };
+    let totals = Totals {
+        count: row.try_get("count")?,
+        first_at_ms: row.try_get("first_at_ms")?,
+        first_region: row.try_get("first_region")?,
+        devices_before: row.try_get("distinct_devices")?,
+        networks_before: row.try_get("distinct_networks")?,
     };
 
-    let recent = sqlx::query(RECENT_SCANS)
+    let mut added = Added::default();
+    if let (true, Some(device)) = (recorded, &scan.device) {
+        added.device =
+            insert_counted(conn, ADD_DEVICE, COUNT_DEVICE, gtin, &serial, device).await?;
+        added.network = insert_counted(
+            conn,
+            ADD_NETWORK,
+            COUNT_NETWORK,
+            gtin,
+            &serial,
+            &scan.client,
+        )
+        .await?;
+    }
+
+    let regions = sqlx::query(REGIONS_IN_WINDOW)
         .bind(gtin)
         .bind(&serial)
         .bind(millis(scan.recent_since))
-        .bind(RECENT_SCANS_LIMIT)
         .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|row| {
-            Ok(ScanRecord {
-                at: from_millis(row.try_get("at_ms")?)?,
-                region: optional_region(row, "region")?,
-                device: row.try_get("device")?,
+            Ok(RegionClaim {
+                client: row.try_get("client")?,
+                region: row.try_get("region")?,
+                at_ms: row.try_get("at_ms")?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
 
-    sqlx::query(ADD_SCAN)
-        .bind(gtin)
-        .bind(&serial)
-        .bind(millis(scan.at))
-        .bind(&region)
-        .bind(&scan.device)
-        .execute(&mut *conn)
-        .await?;
+    if recorded {
+        sqlx::query(ADD_SCAN)
+            .bind(gtin)
+            .bind(&serial)
+            .bind(millis(scan.at))
+            .bind(&region)
+            .bind(&scan.device)
+            .bind(&scan.client)
+            .execute(&mut *conn)
+            .await?;
+    }
 
     let registration = registration(conn, gtin, &serial).await?;
     let recalls = recalls_covering(
@@ -233,40 +255,102 @@ pub(super) async fn record_scan(
     )
     .await?;
     Ok(ScanBefore {
-        history: history_before(
-            scan,
-            Totals {
-                count: count_after,
-                first_at_ms: totals.try_get("first_at_ms")?,
-                first_region: totals.try_get("first_region")?,
-                devices_before,
-            },
-            new_device,
-            recent,
-        )?,
+        recorded,
+        history: history_before(scan, recorded, totals, added, regions)?,
         registration,
         recalls,
     })
 }
 
-/// The totals row as `COUNT_SCAN` returns it: after this scan, devices before it.
+/// Inserts a (unit, value) row and bumps its counter when the row is new; true if it was.
+async fn insert_counted(
+    conn: &mut AnyConnection,
+    insert: &str,
+    count: &str,
+    gtin: &str,
+    serial: &str,
+    value: &str,
+) -> Result<bool, StoreError> {
+    let added = sqlx::query(insert)
+        .bind(gtin)
+        .bind(serial)
+        .bind(value)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        == 1;
+    if added {
+        sqlx::query(count)
+            .bind(gtin)
+            .bind(serial)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(added)
+}
+
+/// The totals row: after this scan when it was recorded, as it stands otherwise; devices and
+/// networks before it.
 pub(super) struct Totals {
     pub(super) count: i64,
     pub(super) first_at_ms: i64,
     pub(super) first_region: Option<String>,
     pub(super) devices_before: i64,
+    pub(super) networks_before: i64,
 }
 
-/// The history as it was before the scan.
+/// What this scan added to the unit's devices and device-sending networks.
+#[derive(Default)]
+pub(super) struct Added {
+    pub(super) device: bool,
+    pub(super) network: bool,
+}
+
+/// A network's region inside the window, with the first time it gave it.
+pub(super) struct RegionClaim {
+    pub(super) client: Option<String>,
+    pub(super) region: String,
+    pub(super) at_ms: i64,
+}
+
+/// The history as it was before the scan, with only credible signals (docs/API.md, "Scan
+/// signals"): one region per network (its first in the window), and devices counted only as
+/// far as they came from distinct networks.
 pub(super) fn history_before(
     scan: &NewScan,
+    recorded: bool,
     totals: Totals,
-    new_device: bool,
-    recent: Vec<ScanRecord>,
+    added: Added,
+    regions: Vec<RegionClaim>,
 ) -> Result<ScanHistory, StoreError> {
-    if totals.count <= 1 {
+    // A scan past the cap answers with the stored count, so it counts itself as the last.
+    let count_before = totals.count - 1;
+    if count_before <= 0 && recorded {
         return Ok(ScanHistory::default());
     }
+    let mut first_claims: HashMap<Option<String>, RegionClaim> = HashMap::new();
+    for claim in regions {
+        match first_claims.get(&claim.client) {
+            Some(kept) if kept.at_ms <= claim.at_ms => {}
+            _ => {
+                first_claims.insert(claim.client.clone(), claim);
+            }
+        }
+    }
+    let network_region_in_window = first_claims.contains_key(&Some(scan.client.clone()));
+    let recent = first_claims
+        .into_values()
+        .map(|claim| {
+            Ok(ScanRecord {
+                at: from_millis(claim.at_ms)?,
+                region: Some(parse("region", &claim.region)?),
+                device: None,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let credible_before = totals.devices_before.min(totals.networks_before);
+    let credible_after = (totals.devices_before + i64::from(added.device))
+        .min(totals.networks_before + i64::from(added.network));
     Ok(ScanHistory {
         first: Some(ScanRecord {
             at: from_millis(totals.first_at_ms)?,
@@ -277,20 +361,12 @@ pub(super) fn history_before(
             // Nothing downstream needs the first scan's device.
             device: None,
         }),
-        count: u64::try_from(totals.count - 1).unwrap_or(0),
-        distinct_devices: u64::try_from(totals.devices_before).unwrap_or(0),
-        device_seen_before: scan.device.is_some() && !new_device,
+        count: u64::try_from(count_before).unwrap_or(0),
+        distinct_devices: u64::try_from(credible_before).unwrap_or(0),
+        device_seen_before: credible_after == credible_before,
         recent,
+        network_region_in_window,
     })
-}
-
-fn optional_region(
-    row: &AnyRow,
-    column: &str,
-) -> Result<Option<tracecode_core::RegionCode>, StoreError> {
-    row.try_get::<Option<String>, _>(column)?
-        .map(|r| parse("region", &r))
-        .transpose()
 }
 
 /// Registered if the unit was imported; NotRegistered if other units of its GTIN were but it
@@ -317,9 +393,11 @@ pub(super) fn registration_of(known: i64) -> Registration {
     }
 }
 
-const RECALL_COLUMNS: &str = "id, subject, reason, notice_url, recalled_at_ms, recalled_by";
+const RECALL_COLUMNS: &str = "id, subject, reason, notice_url, recalled_at_ms, recalled_by, \
+     withdrawn_at_ms, withdrawn_by, withdraw_reason";
 
 fn recall(row: &AnyRow) -> Result<Recall, StoreError> {
+    let withdrawn_at: Option<i64> = row.try_get("withdrawn_at_ms")?;
     Ok(Recall {
         id: row.try_get("id")?,
         subject: row.try_get("subject")?,
@@ -327,6 +405,19 @@ fn recall(row: &AnyRow) -> Result<Recall, StoreError> {
         notice_url: row.try_get("notice_url")?,
         recalled_at: from_millis(row.try_get("recalled_at_ms")?)?,
         recalled_by: row.try_get("recalled_by")?,
+        withdrawn: withdrawn_at
+            .map(|at| {
+                Ok::<_, StoreError>(Withdrawal {
+                    at: from_millis(at)?,
+                    by: row
+                        .try_get::<Option<String>, _>("withdrawn_by")?
+                        .unwrap_or_default(),
+                    reason: row
+                        .try_get::<Option<String>, _>("withdraw_reason")?
+                        .unwrap_or_default(),
+                })
+            })
+            .transpose()?,
     })
 }
 
@@ -344,23 +435,31 @@ async fn recalls_covering(
     rows.iter().map(recall).collect()
 }
 
-/// Subjects reached from `start` through transformation links, with their distance:
-/// downstream (input → output) or upstream (output → input).
-async fn linked(
-    conn: &mut AnyConnection,
-    start: &str,
-    downstream: bool,
-) -> Result<Vec<Linked>, StoreError> {
-    let (from, to) = if downstream {
-        ("input", "output")
-    } else {
-        ("output", "input")
-    };
+/// Lots upstream of `lot`, nearest first, from the closure kept at ingest.
+async fn upstream_of(conn: &mut AnyConnection, lot: &str) -> Result<Vec<Linked>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT ancestor, depth FROM lot_upstream WHERE lot = $1 ORDER BY depth, ancestor",
+    )
+    .bind(lot)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Linked {
+                subject: row.try_get("ancestor")?,
+                depth: u32::try_from(row.try_get::<i64, _>("depth")?).unwrap_or(u32::MAX),
+            })
+        })
+        .collect()
+}
+
+/// `start` and the subjects downstream of it (input → output), with their distance.
+async fn downstream_of(conn: &mut AnyConnection, start: &str) -> Result<Vec<Linked>, StoreError> {
     let rows = sqlx::query(&format!(
         "WITH RECURSIVE reach(subject, depth) AS ( \
            SELECT $1, 0 \
            UNION \
-           SELECT l.{to}, r.depth + 1 FROM lot_links l JOIN reach r ON l.{from} = r.subject \
+           SELECT l.output, r.depth + 1 FROM lot_links l JOIN reach r ON l.input = r.subject \
            WHERE r.depth < {MAX_DEPTH}) \
          SELECT subject, MIN(depth) AS depth FROM reach GROUP BY subject ORDER BY depth, subject"
     ))
@@ -377,22 +476,27 @@ async fn linked(
         .collect()
 }
 
-/// Stores events all or none (the caller holds the transaction).
+/// Stores events of `brand` all or none (the caller holds the transaction).
 pub(super) async fn ingest_events(
     conn: &mut AnyConnection,
     events: &[Event],
+    brand: &str,
     now: OffsetDateTime,
 ) -> Result<Ingested, StoreError> {
+    claim_private_subjects(conn, events, brand).await?;
     let mut outcome = Ingested {
         stored: 0,
         duplicates: 0,
     };
+    let mut closure_budget = MAX_CLOSURE_ROWS_PER_REQUEST;
     for event in events {
         let inserted = sqlx::query(
-            "INSERT INTO events (event_id, event_type, action, event_time_ms, biz_step, \
+            "INSERT INTO events (brand, event_id, event_type, action, event_time_ms, biz_step, \
              disposition, read_point, biz_location, document, received_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (brand, event_id) DO NOTHING",
         )
+        .bind(brand)
         .bind(&event.id)
         .bind(event.event_type.as_str())
         .bind(event.action.map(Action::as_str))
@@ -407,11 +511,13 @@ pub(super) async fn ingest_events(
         .await?
         .rows_affected();
         if inserted == 0 {
-            let stored: String = sqlx::query("SELECT document FROM events WHERE event_id = $1")
-                .bind(&event.id)
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get("document")?;
+            let stored: String =
+                sqlx::query("SELECT document FROM events WHERE brand = $1 AND event_id = $2")
+                    .bind(brand)
+                    .bind(&event.id)
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get("document")?;
             let stored: Value = serde_json::from_str(&stored)
                 .map_err(|e| StoreError::Corrupt(format!("event {}: {e}", event.id)))?;
             if stored != event.document {
@@ -425,9 +531,145 @@ pub(super) async fn ingest_events(
             continue;
         }
         outcome.stored += 1;
-        index_event(conn, event).await?;
+        index_event(conn, event, brand, &mut closure_budget).await?;
     }
     Ok(outcome)
+}
+
+/// Identifiers without a GS1 company prefix belong to the first brand that names them: claims
+/// them for `brand`, or refuses the request if another brand did first.
+async fn claim_private_subjects(
+    conn: &mut AnyConnection,
+    events: &[Event],
+    brand: &str,
+) -> Result<(), StoreError> {
+    let private: std::collections::BTreeSet<&str> = events
+        .iter()
+        .flat_map(|e| e.subjects.iter().map(|(_, s)| s.as_str()))
+        .filter(|s| epcis::company_digits(s).is_none())
+        .collect();
+    for subject in private {
+        sqlx::query(
+            "INSERT INTO subject_owners (subject, brand) VALUES ($1, $2) \
+             ON CONFLICT (subject) DO NOTHING",
+        )
+        .bind(subject)
+        .bind(brand)
+        .execute(&mut *conn)
+        .await?;
+        let owner: String = sqlx::query("SELECT brand FROM subject_owners WHERE subject = $1")
+            .bind(subject)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("brand")?;
+        if owner != brand {
+            return Err(StoreError::NotYours(format!(
+                "{subject:?} belongs to another brand: it named it first"
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn subject_owner(
+    conn: &mut AnyConnection,
+    subject: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query("SELECT brand FROM subject_owners WHERE subject = $1")
+            .bind(subject)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|row| row.try_get("brand"))
+            .transpose()?,
+    )
+}
+
+/// Adds the link `input` → `output` to the upstream closure: `output` and every lot downstream
+/// of it gain `input` and every lot upstream of `input`, at their shortest distance (at most
+/// `MAX_DEPTH`). Refuses what would give a lot more than [`MAX_UPSTREAM_PER_LOT`] upstream
+/// lots, or the request more than [`MAX_CLOSURE_ROWS_PER_REQUEST`] closure rows.
+async fn extend_closure(
+    conn: &mut AnyConnection,
+    input: &str,
+    output: &str,
+    budget: &mut u64,
+) -> Result<(), StoreError> {
+    if input == output {
+        return Ok(());
+    }
+    let depth_pairs = |rows: Vec<AnyRow>, column: &str| {
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<String, _>(column)?,
+                    row.try_get::<i64, _>("depth")?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+    };
+    let mut ups = vec![(input.to_owned(), 0)];
+    ups.extend(depth_pairs(
+        sqlx::query("SELECT ancestor, depth FROM lot_upstream WHERE lot = $1")
+            .bind(input)
+            .fetch_all(&mut *conn)
+            .await?,
+        "ancestor",
+    )?);
+    let mut downs = vec![(output.to_owned(), 0)];
+    downs.extend(depth_pairs(
+        sqlx::query("SELECT lot, depth FROM lot_upstream WHERE ancestor = $1")
+            .bind(output)
+            .fetch_all(&mut *conn)
+            .await?,
+        "lot",
+    )?);
+    let rows = (ups.len() * downs.len()) as u64;
+    if rows > *budget {
+        return Err(StoreError::Limit {
+            limit: "closure_rows_per_request",
+            max: MAX_CLOSURE_ROWS_PER_REQUEST,
+            message: format!(
+                "the transformation graph of this request would link more than \
+                 {MAX_CLOSURE_ROWS_PER_REQUEST} (lot, upstream lot) pairs: send it in parts"
+            ),
+        });
+    }
+    *budget -= rows;
+    for (lot, down_depth) in &downs {
+        for (ancestor, up_depth) in &ups {
+            let depth = down_depth + up_depth + 1;
+            if lot == ancestor || depth > MAX_DEPTH {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO lot_upstream (lot, ancestor, depth) VALUES ($1, $2, $3) \
+                 ON CONFLICT (lot, ancestor) DO UPDATE SET depth = excluded.depth \
+                 WHERE excluded.depth < lot_upstream.depth",
+            )
+            .bind(lot)
+            .bind(ancestor)
+            .bind(depth)
+            .execute(&mut *conn)
+            .await?;
+        }
+        let upstream: i64 = sqlx::query("SELECT COUNT(*) AS n FROM lot_upstream WHERE lot = $1")
+            .bind(lot)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("n")?;
+        if upstream as u64 > MAX_UPSTREAM_PER_LOT {
+            return Err(StoreError::Limit {
+                limit: "upstream_lots_per_lot",
+                max: MAX_UPSTREAM_PER_LOT,
+                message: format!(
+                    "{lot:?} would have {upstream} lots upstream of it; at most \
+                     {MAX_UPSTREAM_PER_LOT} are kept"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The unit's GTIN and serial when `subject` is a unit, for looking up its lot.
@@ -442,15 +684,23 @@ fn unit_parts(subject: &str) -> (Option<&str>, Option<&str>) {
 const UNIT_LOT: &str =
     "(SELECT '01/' || gtin || '/10/' || lot FROM units WHERE gtin = $1 AND serial = $2)";
 
-async fn index_event(conn: &mut AnyConnection, event: &Event) -> Result<(), StoreError> {
+async fn index_event(
+    conn: &mut AnyConnection,
+    event: &Event,
+    brand: &str,
+    closure_budget: &mut u64,
+) -> Result<(), StoreError> {
     let time = millis(event.time);
     for (role, subject) in &event.subjects {
-        sqlx::query("INSERT INTO event_subjects (subject, event_id, role) VALUES ($1, $2, $3)")
-            .bind(subject)
-            .bind(&event.id)
-            .bind(role.as_str())
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO event_subjects (subject, brand, event_id, role) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(subject)
+        .bind(brand)
+        .bind(&event.id)
+        .bind(role.as_str())
+        .execute(&mut *conn)
+        .await?;
     }
     let of = |wanted: Role| {
         event
@@ -472,6 +722,7 @@ async fn index_event(conn: &mut AnyConnection, event: &Event) -> Result<(), Stor
                     .bind(&event.id)
                     .execute(&mut *conn)
                     .await?;
+                    extend_closure(conn, input, output, closure_budget).await?;
                 }
             }
         }
@@ -497,23 +748,32 @@ async fn index_event(conn: &mut AnyConnection, event: &Event) -> Result<(), Stor
         (EventType::AggregationEvent, Some(Action::Delete)) => {
             for parent in of(Role::Parent) {
                 let children: Vec<&String> = of(Role::Child).collect();
-                // DELETE without children empties the parent.
-                let mut markers = Markers::new(conn);
-                let (at, parent_marker, before) = (markers.next(), markers.next(), markers.next());
-                let only = if children.is_empty() {
-                    String::new()
+                // DELETE without children empties the parent; many children go in chunks, each
+                // far below both databases' parameter limits.
+                let chunks: Vec<&[&String]> = if children.is_empty() {
+                    vec![&[]]
                 } else {
-                    format!(" AND child IN {}", markers.tuples(1, children.len()))
+                    children.chunks(IMPORT_CHUNK).collect()
                 };
-                let sql = format!(
-                    "UPDATE containment SET removed_ms = {at} WHERE parent = {parent_marker} \
-                     AND removed_ms IS NULL AND added_ms <= {before}{only}"
-                );
-                let mut query = sqlx::query(&sql).bind(time).bind(parent).bind(time);
-                for child in children {
-                    query = query.bind(child);
+                for chunk in chunks {
+                    let mut markers = Markers::new(conn);
+                    let (at, parent_marker, before) =
+                        (markers.next(), markers.next(), markers.next());
+                    let only = if chunk.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" AND child IN {}", markers.tuples(1, chunk.len()))
+                    };
+                    let sql = format!(
+                        "UPDATE containment SET removed_ms = {at} WHERE parent = {parent_marker} \
+                         AND removed_ms IS NULL AND added_ms <= {before}{only}"
+                    );
+                    let mut query = sqlx::query(&sql).bind(time).bind(parent).bind(time);
+                    for child in chunk {
+                        query = query.bind(*child);
+                    }
+                    query.execute(&mut *conn).await?;
                 }
-                query.execute(&mut *conn).await?;
             }
         }
         _ => {}
@@ -575,7 +835,7 @@ async fn events_of(
     let rows = sqlx::query(
         "SELECT e.event_id, e.event_type, e.action, e.event_time_ms, e.biz_step, e.disposition, \
          e.read_point, e.biz_location, e.document, s.role \
-         FROM event_subjects s JOIN events e ON e.event_id = s.event_id \
+         FROM event_subjects s JOIN events e ON e.brand = s.brand AND e.event_id = s.event_id \
          WHERE s.subject = $1 AND e.event_time_ms >= $2 AND e.event_time_ms <= $3 \
          ORDER BY e.event_time_ms, e.event_id LIMIT $4",
     )
@@ -684,8 +944,7 @@ pub(super) async fn timeline(
             lot,
             events_of(conn, lot, i64::MIN, i64::MAX).await?,
         );
-        upstream = linked(conn, lot, false).await?;
-        upstream.retain(|u| u.depth > 0);
+        upstream = upstream_of(conn, lot).await?;
         for link in &upstream {
             add(
                 Relation::Upstream,
@@ -716,23 +975,55 @@ pub(super) async fn add_recall(
     now: OffsetDateTime,
 ) -> Result<Recall, StoreError> {
     let row = sqlx::query(&format!(
-        "INSERT INTO recalls (subject, reason, notice_url, recalled_at_ms, recalled_by) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING {RECALL_COLUMNS}"
+        "INSERT INTO recalls (subject, reason, notice_url, recalled_at_ms, recalled_by, brand) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {RECALL_COLUMNS}"
     ))
     .bind(&recall_in.subject)
     .bind(&recall_in.reason)
     .bind(&recall_in.notice_url)
     .bind(millis(now))
     .bind(by)
+    .bind(&recall_in.brand)
     .fetch_one(&mut *conn)
     .await?;
     recall(&row)
 }
 
-pub(super) async fn recalls(conn: &mut AnyConnection) -> Result<Vec<Recall>, StoreError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {RECALL_COLUMNS} FROM recalls ORDER BY id DESC"
+pub(super) async fn withdraw_recall(
+    conn: &mut AnyConnection,
+    id: i64,
+    brand: &str,
+    withdrawal: &Withdrawal,
+) -> Result<Option<Recall>, StoreError> {
+    sqlx::query(
+        "UPDATE recalls SET withdrawn_at_ms = $1, withdrawn_by = $2, withdraw_reason = $3 \
+         WHERE id = $4 AND brand = $5 AND withdrawn_at_ms IS NULL",
+    )
+    .bind(millis(withdrawal.at))
+    .bind(&withdrawal.by)
+    .bind(&withdrawal.reason)
+    .bind(id)
+    .bind(brand)
+    .execute(&mut *conn)
+    .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {RECALL_COLUMNS} FROM recalls WHERE id = $1 AND brand = $2"
     ))
+    .bind(id)
+    .bind(brand)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(recall).transpose()
+}
+
+pub(super) async fn recalls(
+    conn: &mut AnyConnection,
+    brand: &str,
+) -> Result<Vec<Recall>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {RECALL_COLUMNS} FROM recalls WHERE brand = $1 ORDER BY id DESC"
+    ))
+    .bind(brand)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(recall).collect()
@@ -792,7 +1083,7 @@ fn count(row: &AnyRow, column: &str) -> Result<u64, StoreError> {
 pub(super) async fn scope(conn: &mut AnyConnection, subject: &str) -> Result<Scope, StoreError> {
     let mut lots = Vec::new();
     let mut units_total = 0;
-    for link in linked(conn, subject, true).await? {
+    for link in downstream_of(conn, subject).await? {
         let units_issued = sqlx::query("SELECT units FROM lot_units WHERE lot_subject = $1")
             .bind(&link.subject)
             .fetch_optional(&mut *conn)
@@ -852,31 +1143,154 @@ pub(super) async fn scope(conn: &mut AnyConnection, subject: &str) -> Result<Sco
 
 pub(super) async fn add_token(
     conn: &mut AnyConnection,
-    name: &str,
+    token: &NewToken,
     hash: &[u8; 32],
     now: OffsetDateTime,
 ) -> Result<bool, StoreError> {
     let inserted = sqlx::query(
-        "INSERT INTO tokens (name, hash, created_at_ms) VALUES ($1, $2, $3) \
-         ON CONFLICT DO NOTHING",
+        "INSERT INTO tokens (name, hash, created_at_ms, brand, scopes, expires_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
     )
-    .bind(name)
+    .bind(&token.name)
     .bind(hash.to_vec())
     .bind(millis(now))
+    .bind(&token.brand)
+    .bind(&token.scopes)
+    .bind(token.expires_at.map(millis))
     .execute(&mut *conn)
     .await?
     .rows_affected();
     Ok(inserted == 1)
 }
 
-pub(super) async fn token_name(
+const TOKEN_COLUMNS: &str =
+    "name, brand, scopes, created_at_ms, expires_at_ms, revoked_at_ms, last_used_at_ms";
+
+fn token_record(row: &AnyRow) -> Result<TokenRecord, StoreError> {
+    let time = |column: &str| -> Result<Option<OffsetDateTime>, StoreError> {
+        row.try_get::<Option<i64>, _>(column)?
+            .map(from_millis)
+            .transpose()
+    };
+    Ok(TokenRecord {
+        name: row.try_get("name")?,
+        brand: row.try_get("brand")?,
+        scopes: row.try_get("scopes")?,
+        created_at: from_millis(row.try_get("created_at_ms")?)?,
+        expires_at: time("expires_at_ms")?,
+        revoked_at: time("revoked_at_ms")?,
+        last_used_at: time("last_used_at_ms")?,
+    })
+}
+
+pub(super) async fn token(
     conn: &mut AnyConnection,
     hash: &[u8; 32],
-) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query("SELECT name FROM tokens WHERE hash = $1")
-        .bind(hash.to_vec())
-        .fetch_optional(&mut *conn)
+) -> Result<Option<TokenRecord>, StoreError> {
+    sqlx::query(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = $1"
+    ))
+    .bind(hash.to_vec())
+    .fetch_optional(&mut *conn)
+    .await?
+    .as_ref()
+    .map(token_record)
+    .transpose()
+}
+
+pub(super) async fn tokens(conn: &mut AnyConnection) -> Result<Vec<TokenRecord>, StoreError> {
+    sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY name"))
+        .fetch_all(&mut *conn)
         .await?
-        .map(|row| row.try_get("name"))
-        .transpose()?)
+        .iter()
+        .map(token_record)
+        .collect()
+}
+
+pub(super) async fn revoke_token(
+    conn: &mut AnyConnection,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let changed = sqlx::query(
+        "UPDATE tokens SET revoked_at_ms = $1 WHERE name = $2 AND revoked_at_ms IS NULL",
+    )
+    .bind(millis(now))
+    .bind(name)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
+
+pub(super) async fn touch_token(
+    conn: &mut AnyConnection,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE tokens SET last_used_at_ms = $1 WHERE name = $2 \
+         AND (last_used_at_ms IS NULL OR last_used_at_ms < $3)",
+    )
+    .bind(millis(now))
+    .bind(name)
+    .bind(millis(now - time::Duration::MINUTE))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A value of `registry_state`, made by `make` and stored if there is none yet.
+async fn state_value(
+    conn: &mut AnyConnection,
+    name: &str,
+    make: impl FnOnce() -> String,
+) -> Result<String, StoreError> {
+    sqlx::query(
+        "INSERT INTO registry_state (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(make())
+    .execute(&mut *conn)
+    .await?;
+    Ok(
+        sqlx::query("SELECT value FROM registry_state WHERE name = $1")
+            .bind(name)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("value")?,
+    )
+}
+
+pub(super) async fn client_secret(conn: &mut AnyConnection) -> Result<[u8; 32], StoreError> {
+    use base64::Engine as _;
+    use rand_core::RngCore as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let text = state_value(conn, "client_secret", || {
+        let mut bytes = [0u8; 32];
+        rand_core::OsRng.fill_bytes(&mut bytes);
+        b64.encode(bytes)
+    })
+    .await?;
+    b64.decode(&text)
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or_else(|| StoreError::Corrupt("registry_state client_secret".to_owned()))
+}
+
+pub(super) async fn note_trust_list_version(
+    conn: &mut AnyConnection,
+    version: u64,
+) -> Result<u64, StoreError> {
+    let before: u64 = parse(
+        "trust-list version",
+        &state_value(conn, "trust_list_version", || "0".to_owned()).await?,
+    )?;
+    if version > before {
+        sqlx::query("UPDATE registry_state SET value = $1 WHERE name = 'trust_list_version'")
+            .bind(version.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(before)
 }

@@ -14,8 +14,8 @@ use tracecode_core::{Gtin, Lot, Serial};
 
 use super::sqlite_writer::ScanWriter;
 use super::{
-    sql, Ingested, IssuedUnit, NewRecall, NewScan, Recall, ScanBefore, Scope, Store, StoreError,
-    Timeline,
+    sql, Ingested, IssuedUnit, NewRecall, NewScan, NewToken, Recall, ScanBefore, Scope, Store,
+    StoreError, Timeline, TokenRecord, Withdrawal,
 };
 use crate::epcis::Event;
 
@@ -61,7 +61,10 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        let writer = pool.acquire().await?.detach();
+        let mut writer = pool.acquire().await?.detach();
+        // Imports, events, recalls and tokens are rare and must survive a power cut once
+        // acknowledged; scans (their own connection) keep NORMAL: see docs/OPERATIONS.md.
+        writer.execute("PRAGMA synchronous = FULL").await?;
         Ok(Self {
             pool,
             writer: Arc::new(Mutex::new(writer)),
@@ -101,9 +104,11 @@ impl Store for SqliteStore {
     async fn ingest_events(
         &self,
         events: &[Event],
+        brand: &str,
         now: OffsetDateTime,
     ) -> Result<Ingested, StoreError> {
-        write_transaction!(self, |conn| sql::ingest_events(conn, events, now).await)
+        write_transaction!(self, |conn| sql::ingest_events(conn, events, brand, now)
+            .await)
     }
 
     async fn timeline(
@@ -124,8 +129,24 @@ impl Store for SqliteStore {
         write_transaction!(self, |conn| sql::add_recall(conn, recall, by, now).await)
     }
 
-    async fn recalls(&self) -> Result<Vec<Recall>, StoreError> {
-        sql::recalls(&mut *self.reader().await?).await
+    async fn withdraw_recall(
+        &self,
+        id: i64,
+        brand: &str,
+        withdrawal: &Withdrawal,
+    ) -> Result<Option<Recall>, StoreError> {
+        write_transaction!(self, |conn| sql::withdraw_recall(
+            conn, id, brand, withdrawal
+        )
+        .await)
+    }
+
+    async fn recalls(&self, brand: &str) -> Result<Vec<Recall>, StoreError> {
+        sql::recalls(&mut *self.reader().await?, brand).await
+    }
+
+    async fn subject_owner(&self, subject: &str) -> Result<Option<String>, StoreError> {
+        sql::subject_owner(&mut *self.reader().await?, subject).await
     }
 
     async fn scope(&self, subject: &str) -> Result<Scope, StoreError> {
@@ -136,19 +157,40 @@ impl Store for SqliteStore {
 
     async fn add_token(
         &self,
-        name: &str,
+        token: &NewToken,
         hash: &[u8; 32],
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        write_transaction!(self, |conn| sql::add_token(conn, name, hash, now).await)
+        write_transaction!(self, |conn| sql::add_token(conn, token, hash, now).await)
     }
 
-    async fn token_name(&self, hash: &[u8; 32]) -> Result<Option<String>, StoreError> {
-        sql::token_name(&mut *self.reader().await?, hash).await
+    async fn token(&self, hash: &[u8; 32]) -> Result<Option<TokenRecord>, StoreError> {
+        sql::token(&mut *self.reader().await?, hash).await
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        sql::tokens(&mut *self.reader().await?).await
+    }
+
+    async fn revoke_token(&self, name: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
+        write_transaction!(self, |conn| sql::revoke_token(conn, name, now).await)
+    }
+
+    async fn touch_token(&self, name: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+        write_transaction!(self, |conn| sql::touch_token(conn, name, now).await)
+    }
+
+    async fn client_secret(&self) -> Result<[u8; 32], StoreError> {
+        write_transaction!(self, |conn| sql::client_secret(conn).await)
+    }
+
+    async fn note_trust_list_version(&self, version: u64) -> Result<u64, StoreError> {
+        write_transaction!(self, |conn| sql::note_trust_list_version(conn, version)
+            .await)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
         self.reader().await?.execute("SELECT 1").await?;
-        Ok(())
+        self.scans.ping().await
     }
 }

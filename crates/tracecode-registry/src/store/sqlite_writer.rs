@@ -12,10 +12,9 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags};
 use tokio::sync::oneshot;
-use tracecode_core::assess::ScanRecord;
 
-use super::sql::{self, Totals};
-use super::{from_millis, parse, NewScan, Recall, ScanBefore, StoreError, RECENT_SCANS_LIMIT};
+use super::sql::{self, Added, RegionClaim, Totals};
+use super::{from_millis, NewScan, Recall, ScanBefore, StoreError, Withdrawal};
 use crate::epcis;
 
 /// Most scans in one transaction: enough to amortise the commit, small enough that the first
@@ -26,11 +25,18 @@ const QUEUE: usize = 4096;
 
 type Reply = oneshot::Sender<Result<ScanBefore, StoreError>>;
 
+/// What the writer thread is asked to do.
+enum Job {
+    Scan(NewScan, Reply),
+    /// Answer once the thread gets here: the readiness check goes through the writer.
+    Ping(oneshot::Sender<Result<(), StoreError>>),
+}
+
 /// A handle to the writer thread; cloning shares the thread. The thread ends when the last
 /// handle is dropped.
 #[derive(Debug, Clone)]
 pub(super) struct ScanWriter {
-    jobs: mpsc::SyncSender<(NewScan, Reply)>,
+    jobs: mpsc::SyncSender<Job>,
 }
 
 impl ScanWriter {
@@ -44,7 +50,7 @@ impl ScanWriter {
         conn.execute_batch(pragmas).map_err(writer_error)?;
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(writer_error)?;
-        let (jobs, queue) = mpsc::sync_channel(QUEUE);
+        let (jobs, queue) = mpsc::sync_channel::<Job>(QUEUE);
         std::thread::Builder::new()
             .name("sqlite-scan-writer".to_owned())
             .spawn(move || run(conn, queue))
@@ -55,23 +61,39 @@ impl ScanWriter {
     /// Counts a scan; answers once the scan is committed.
     pub(super) async fn record(&self, scan: NewScan) -> Result<ScanBefore, StoreError> {
         let (reply, answer) = oneshot::channel();
+        self.send(Job::Scan(scan, reply)).await?;
+        answer
+            .await
+            .map_err(|_| StoreError::Writer("the scan writer stopped".to_owned()))?
+    }
+
+    /// Answers once the writer thread has worked through the scans queued before it.
+    pub(super) async fn ping(&self) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::Ping(reply)).await?;
+        answer
+            .await
+            .map_err(|_| StoreError::Writer("the scan writer stopped".to_owned()))?
+    }
+
+    async fn send(&self, job: Job) -> Result<(), StoreError> {
         // A full queue blocks: wait for room off the async runtime's threads.
-        match self.jobs.try_send((scan, reply)) {
+        match self.jobs.try_send(job) {
             Ok(()) => {}
             Err(mpsc::TrySendError::Full(job)) => {
                 let jobs = self.jobs.clone();
-                tokio::task::spawn_blocking(move || jobs.send(job))
+                // Only whether it was sent matters: the job itself is not wanted back.
+                tokio::task::spawn_blocking(move || jobs.send(job).is_ok())
                     .await
                     .map_err(|e| StoreError::Writer(e.to_string()))?
-                    .map_err(|_| StoreError::Writer("the scan writer stopped".to_owned()))?;
+                    .then_some(())
+                    .ok_or_else(|| StoreError::Writer("the scan writer stopped".to_owned()))?;
             }
             Err(mpsc::TrySendError::Disconnected(_)) => {
                 return Err(StoreError::Writer("the scan writer stopped".to_owned()))
             }
         }
-        answer
-            .await
-            .map_err(|_| StoreError::Writer("the scan writer stopped".to_owned()))?
+        Ok(())
     }
 }
 
@@ -79,17 +101,28 @@ fn writer_error(error: rusqlite::Error) -> StoreError {
     StoreError::Writer(error.to_string())
 }
 
-fn run(mut conn: Connection, queue: mpsc::Receiver<(NewScan, Reply)>) {
-    conn.set_prepared_statement_cache_capacity(16);
+fn run(mut conn: Connection, queue: mpsc::Receiver<Job>) {
+    conn.set_prepared_statement_cache_capacity(24);
     while let Ok(first) = queue.recv() {
-        let mut group = vec![first];
-        while group.len() < GROUP {
-            match queue.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
+        let mut group = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                Job::Scan(scan, reply) => group.push((scan, reply)),
+                Job::Ping(reply) => {
+                    let answer = conn
+                        .query_row("SELECT 1", [], |_| Ok(()))
+                        .map_err(writer_error);
+                    let _ = reply.send(answer);
+                }
+            }
+            if group.len() < GROUP {
+                next = queue.try_recv().ok();
             }
         }
-        commit_group(&mut conn, group);
+        if !group.is_empty() {
+            commit_group(&mut conn, group);
+        }
     }
 }
 
@@ -142,67 +175,78 @@ fn record(conn: &Connection, scan: &NewScan) -> Result<ScanBefore, StoreError> {
     let region = scan.region.map(|r| r.to_string());
     let at = super::millis(scan.at);
     let e = writer_error;
-    let totals = conn
-        .prepare_cached(sql::COUNT_SCAN)
+    let today: i64 = conn
+        .prepare_cached(sql::CLIENT_SCANS)
         .map_err(e)?
-        .query_row(params![gtin, serial, at, region], |row| {
-            Ok(Totals {
-                count: row.get(0)?,
-                first_at_ms: row.get(1)?,
-                first_region: row.get(2)?,
-                devices_before: row.get(3)?,
-            })
-        })
-        .map_err(e)?;
-    let new_device = match &scan.device {
-        Some(device) => {
-            let added = conn
-                .prepare_cached(sql::ADD_DEVICE)
-                .map_err(e)?
-                .execute(params![gtin, serial, device])
-                .map_err(e)?
-                == 1;
-            if added {
-                conn.prepare_cached(sql::COUNT_DEVICE)
-                    .map_err(e)?
-                    .execute(params![gtin, serial])
-                    .map_err(e)?;
-            }
-            added
-        }
-        None => false,
-    };
-    let mut recent_query = conn.prepare_cached(sql::RECENT_SCANS).map_err(e)?;
-    let rows = recent_query
-        .query_map(
+        .query_row(
             params![
                 gtin,
                 serial,
-                super::millis(scan.recent_since),
-                RECENT_SCANS_LIMIT
+                scan.client,
+                super::millis(scan.at - time::Duration::DAY)
             ],
+            |row| row.get(0),
+        )
+        .map_err(e)?;
+    let recorded = today < i64::from(scan.client_cap);
+    let totals = |row: &rusqlite::Row<'_>| {
+        Ok(Totals {
+            count: row.get(0)?,
+            first_at_ms: row.get(1)?,
+            first_region: row.get(2)?,
+            devices_before: row.get(3)?,
+            networks_before: row.get(4)?,
+        })
+    };
+    let totals = if recorded {
+        conn.prepare_cached(sql::COUNT_SCAN)
+            .map_err(e)?
+            .query_row(params![gtin, serial, at, region], totals)
+    } else {
+        conn.prepare_cached(sql::TOTALS)
+            .map_err(e)?
+            .query_row(params![gtin, serial], totals)
+    }
+    .map_err(e)?;
+    let mut added = Added::default();
+    if let (true, Some(device)) = (recorded, &scan.device) {
+        added.device = insert_counted(
+            conn,
+            sql::ADD_DEVICE,
+            sql::COUNT_DEVICE,
+            gtin,
+            &serial,
+            device,
+        )?;
+        added.network = insert_counted(
+            conn,
+            sql::ADD_NETWORK,
+            sql::COUNT_NETWORK,
+            gtin,
+            &serial,
+            &scan.client,
+        )?;
+    }
+    let mut regions_query = conn.prepare_cached(sql::REGIONS_IN_WINDOW).map_err(e)?;
+    let rows = regions_query
+        .query_map(
+            params![gtin, serial, super::millis(scan.recent_since)],
             |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, Option<String>>(1)?,
-                    row.get::<_, Option<String>>(2)?,
-                ))
+                Ok(RegionClaim {
+                    client: row.get(0)?,
+                    region: row.get(1)?,
+                    at_ms: row.get(2)?,
+                })
             },
         )
         .map_err(e)?;
-    let mut recent = Vec::new();
-    for row in rows {
-        let (at_ms, region, device) = row.map_err(e)?;
-        recent.push(ScanRecord {
-            at: from_millis(at_ms)?,
-            region: region.map(|r| parse("region", &r)).transpose()?,
-            device,
-        });
+    let regions = rows.collect::<Result<Vec<_>, _>>().map_err(e)?;
+    if recorded {
+        conn.prepare_cached(sql::ADD_SCAN)
+            .map_err(e)?
+            .execute(params![gtin, serial, at, region, scan.device, scan.client])
+            .map_err(e)?;
     }
-    conn.prepare_cached(sql::ADD_SCAN)
-        .map_err(e)?
-        .execute(params![gtin, serial, at, region, scan.device])
-        .map_err(e)?;
     let known: i64 = conn
         .prepare_cached(sql::REGISTRATION)
         .map_err(e)?
@@ -230,6 +274,7 @@ fn record(conn: &Connection, scan: &NewScan) -> Result<ScanBefore, StoreError> {
         .map_err(e)?;
     let mut recalls = Vec::new();
     for row in rows {
+        // Only active recalls come back: nothing to read of a withdrawal.
         let (id, subject, reason, notice_url, at_ms, recalled_by) = row.map_err(e)?;
         recalls.push(Recall {
             id,
@@ -238,11 +283,37 @@ fn record(conn: &Connection, scan: &NewScan) -> Result<ScanBefore, StoreError> {
             notice_url,
             recalled_at: from_millis(at_ms)?,
             recalled_by,
+            withdrawn: None::<Withdrawal>,
         });
     }
     Ok(ScanBefore {
-        history: sql::history_before(scan, totals, new_device, recent)?,
+        recorded,
+        history: sql::history_before(scan, recorded, totals, added, regions)?,
         registration: sql::registration_of(known),
         recalls,
     })
+}
+
+/// Inserts a (unit, value) row and bumps its counter when the row is new; true if it was.
+fn insert_counted(
+    conn: &Connection,
+    insert: &str,
+    count: &str,
+    gtin: &str,
+    serial: &str,
+    value: &str,
+) -> Result<bool, StoreError> {
+    let added = conn
+        .prepare_cached(insert)
+        .map_err(writer_error)?
+        .execute(params![gtin, serial, value])
+        .map_err(writer_error)?
+        == 1;
+    if added {
+        conn.prepare_cached(count)
+            .map_err(writer_error)?
+            .execute(params![gtin, serial])
+            .map_err(writer_error)?;
+    }
+    Ok(added)
 }
