@@ -69,7 +69,7 @@ pub(super) const TEXTS: Texts = Texts {
     first_query: "First query: this scan is recorded as the unit's first.",
     queried_before: |count, at, region| format!("Already queried {count} times, first on {at} in {region}. If that was not you, beware: the label may be copied."),
     unknown_place: "an unknown place",
-    flag_clone: "Suspected copy: this code is being scanned where one unit cannot be.",
+    flag_clone: "Suspected copy: scans of this code come from places or phones one unit is unlikely to reach. A hint from scan reports, not proof.",
     flag_clone_regions: |n| format!("Scanned in {n} distant provinces within 48 hours."),
     flag_clone_devices: |n| format!("Scanned by {n} different phones."),
     flag_recalled: "Recalled: do not use this product.",

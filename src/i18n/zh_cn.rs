@@ -73,7 +73,7 @@ pub(super) const TEXTS: Texts = Texts {
         format!("该码已被查询 {count} 次，首次查询时间 {at}，地点 {region}。如非本人查询，谨防假冒：标签可能被复制。")
     },
     unknown_place: "未知地点",
-    flag_clone: "疑似复制码：同一件商品不可能同时出现在这些地方。",
+    flag_clone: "疑似复制码：此码的扫码来自同一件商品不太可能同时到达的地点或手机。这是根据扫码记录的推测，并非定论。",
     flag_clone_regions: |n| format!("48 小时内在 {n} 个相距遥远的省份被扫码。"),
     flag_clone_devices: |n| format!("已被 {n} 部不同的手机扫码。"),
     flag_recalled: "已召回：请勿使用此商品。",

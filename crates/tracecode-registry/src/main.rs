@@ -62,7 +62,7 @@ enum Command {
         client_ip_header: Option<String>,
         /// An address or network (CIDR) of a reverse proxy whose `--client-ip-header` is
         /// believed; repeat or separate with commas.
-        #[arg(long = "trusted-proxy", value_delimiter = ',')]
+        #[arg(long = "trusted-proxy", value_delimiter = ',', value_parser = proxy_network)]
         trusted_proxies: Vec<ipnet::IpNet>,
         /// Scans of one unit one client network may add in 24 hours; past it a scan is
         /// answered but not recorded (docs/API.md, "Scan signals").
@@ -328,6 +328,14 @@ async fn open(db: &str) -> Result<Box<dyn store::Store>> {
     store::open(db)
         .await
         .with_context(|| format!("cannot open the database {}", store::redact(db)))
+}
+
+/// A proxy's address (`10.0.0.2`) or network (`10.0.0.0/8`).
+fn proxy_network(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an IP address nor a network like 10.0.0.0/8"))
 }
 
 /// A public key given as a `.pub` file path or as base64url text.

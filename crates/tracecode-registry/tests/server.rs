@@ -214,8 +214,29 @@ fn the_binary_refuses_to_start_with_a_clear_error() {
             "--cors-origin",
         ),
         (
-            vec!["--root", root.as_str(), "--client-ip-header", "bad header"],
+            vec![
+                "--root",
+                root.as_str(),
+                "--client-ip-header",
+                "bad header",
+                "--trusted-proxy",
+                "127.0.0.1",
+            ],
             "--client-ip-header",
+        ),
+        (
+            vec!["--root", root.as_str(), "--trusted-proxy", "10.0.0.0/8"],
+            "--trusted-proxy needs --client-ip-header",
+        ),
+        (
+            // The password is never printed.
+            vec![
+                "--root",
+                root.as_str(),
+                "--db",
+                "postgres://nobody:s3cret-pw@127.0.0.1:1/none",
+            ],
+            "cannot open the database postgres://nobody:***@127.0.0.1:1/none",
         ),
         (
             // Nothing listens on port 1.
@@ -244,5 +265,182 @@ fn the_binary_refuses_to_start_with_a_clear_error() {
         assert_eq!(output.status.code(), Some(2), "{extra:?}: {output:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+        assert!(!stderr.contains("s3cret-pw"), "{stderr}");
     }
+}
+
+fn registry_cli(args: &[&str]) -> std::process::Output {
+    Command::new(BINARY).args(args).output().expect("run")
+}
+
+#[test]
+fn tokens_are_listed_and_revoked_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("r.db");
+    let db = db.to_str().expect("utf8");
+    let create = |name: &str, extra: &[&str]| {
+        let mut args = vec!["create-token", "--db", db, "--name", name];
+        args.extend_from_slice(extra);
+        registry_cli(&args)
+    };
+    let made = create(
+        "erp",
+        &[
+            "--brand",
+            common::BRAND_A,
+            "--permissions",
+            "events,read",
+            "--expires-in-days",
+            "30",
+        ],
+    );
+    assert!(made.status.success(), "{made:?}");
+    // A permission that does not exist, or none at all: refused, nothing stored.
+    let bad = create(
+        "bad",
+        &["--brand", common::BRAND_A, "--permissions", "everything"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a permission"));
+    let none = create("none", &["--brand", common::BRAND_A]);
+    assert_eq!(none.status.code(), Some(2));
+    let listed = registry_cli(&["list-tokens", "--db", db]);
+    let text = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(
+        text.contains("erp\tDemo Dairy Co.\tevents,read\t"),
+        "{text}"
+    );
+    assert!(!text.contains("bad") && !text.contains("none"), "{text}");
+    let line = text.lines().find(|l| l.starts_with("erp")).expect("listed");
+    let columns: Vec<&str> = line.split('\t').collect();
+    assert_ne!(columns[4], "-", "an expiry: {line}");
+    assert_eq!(columns[5], "-", "not revoked: {line}");
+    assert!(registry_cli(&["revoke-token", "--db", db, "--name", "erp"])
+        .status
+        .success());
+    let again = registry_cli(&["revoke-token", "--db", db, "--name", "erp"]);
+    assert_eq!(again.status.code(), Some(2));
+    let listed = registry_cli(&["list-tokens", "--db", db]);
+    let text = String::from_utf8_lossy(&listed.stdout).into_owned();
+    let line = text.lines().find(|l| l.starts_with("erp")).expect("listed");
+    assert_ne!(line.split('\t').nth(5), Some("-"), "revoked: {line}");
+}
+
+#[test]
+fn half_sent_requests_are_cut_and_sigterm_stops_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("r.db");
+    let mut child = Command::new(BINARY)
+        .args(["serve", "--db"])
+        .arg(&db)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--header-timeout",
+            "1",
+            "--trust-list",
+        ])
+        .arg(trust_list_file(dir.path()))
+        .args(["--root", &vectors::root_public_key().to_string()])
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let address: SocketAddr = loop {
+        let line = lines.next().expect("served").expect("read");
+        if let Some(rest) = line.split("address=").nth(1) {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .parse()
+                .expect("address");
+        }
+    };
+    let log = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+    // Twenty connections that send half a request and wait.
+    let half: Vec<TcpStream> = (0..20)
+        .map(|_| {
+            let mut stream = TcpStream::connect(address).expect("connect");
+            stream
+                .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+                .expect("write");
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .expect("timeout");
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(2500));
+    for mut stream in half {
+        let mut rest = Vec::new();
+        // Closed by the server: the read ends (with or without a 408), it does not time out.
+        match stream.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(e) => assert_ne!(e.kind(), std::io::ErrorKind::WouldBlock, "still held"),
+        }
+    }
+    // Whole requests are still answered.
+    assert_eq!(http(address, "GET", "/ready", &[], "").0, 200);
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    let status = child.wait().expect("wait");
+    assert!(
+        status.success(),
+        "SIGTERM should stop it cleanly: {status:?}"
+    );
+    let log = log.join().expect("log");
+    assert!(
+        log.iter()
+            .any(|l| l.contains("finishing requests in flight")),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn an_older_trust_list_than_one_served_before_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("r.db");
+    let db = db.to_str().expect("utf8");
+    let root = vectors::root_public_key().to_string();
+    let mut newer = vectors::trust_list().into_document();
+    newer.version = 2;
+    let newer = tracecode_core::TrustList::new(newer).expect("consistent");
+    let newer_path = dir.path().join("trust-list-2.json");
+    std::fs::write(&newer_path, newer.sign(&vectors::root_key()).to_json()).expect("write");
+    // Version 2 served once (the server exits at once: its port is taken by a listener here).
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("address").port().to_string();
+    let listen = format!("127.0.0.1:{port}");
+    let serve_with = |list: &std::path::Path| {
+        Command::new(BINARY)
+            .args([
+                "serve",
+                "--db",
+                db,
+                "--listen",
+                &listen,
+                "--root",
+                &root,
+                "--trust-list",
+            ])
+            .arg(list)
+            .output()
+            .expect("run")
+    };
+    let first = serve_with(&newer_path);
+    assert!(
+        String::from_utf8_lossy(&first.stderr).contains("cannot listen"),
+        "{first:?}"
+    );
+    let older = serve_with(&trust_list_file(dir.path()));
+    assert_eq!(older.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&older.stderr);
+    assert!(stderr.contains("older than version 2"), "{stderr}");
 }
