@@ -13,7 +13,10 @@ use tracecode_core::vectors;
 
 use common::{code, database, issued_line, Backend};
 
-on_both_backends!(the_binary_serves_a_whole_round_trip);
+on_both_backends!(
+    the_binary_serves_a_whole_round_trip,
+    scans_keep_being_answered_during_the_largest_imports,
+);
 
 const BINARY: &str = env!("CARGO_BIN_EXE_tracecode-registry");
 
@@ -37,6 +40,11 @@ fn trust_list_file(dir: &std::path::Path) -> std::path::PathBuf {
 
 /// Starts `serve` on port 0 and reads the address it logs.
 fn serve(db: &str, dir: &std::path::Path) -> Server {
+    serve_with(db, dir, &[])
+}
+
+/// [`serve`] with more options.
+fn serve_with(db: &str, dir: &std::path::Path, extra: &[&str]) -> Server {
     let mut child = Command::new(BINARY)
         .args([
             "serve",
@@ -49,6 +57,7 @@ fn serve(db: &str, dir: &std::path::Path) -> Server {
         .arg(trust_list_file(dir))
         .args(["--root", &vectors::root_public_key().to_string()])
         .args(["--cors-origin", "https://app.example.cn"])
+        .args(extra)
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stderr(Stdio::piped())
@@ -83,8 +92,9 @@ fn http(
     body: &str,
 ) -> (u16, Value) {
     let mut stream = TcpStream::connect(address).expect("connect");
+    // Long enough for the largest imports on a debug build of a loaded machine.
     stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(120)))
         .expect("timeout");
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -443,4 +453,122 @@ fn an_older_trust_list_than_one_served_before_is_refused() {
     assert_eq!(older.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&older.stderr);
     assert!(stderr.contains("older than version 2"), "{stderr}");
+}
+
+/// The largest import file the body limit lets through (just under 8 MiB of units) and an
+/// events document naming the most identifiers a request may (10 events of 9 999 children),
+/// sent while scans of other units run: every scan is answered 200.
+async fn scans_keep_being_answered_during_the_largest_imports(backend: Backend) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(db) = database(backend, dir.path()).await else {
+        return;
+    };
+    let made = Command::new(BINARY)
+        .args(["create-token", "--db", &db, "--name", "line"])
+        .args(["--brand", common::BRAND_A, "--permissions", "import,events"])
+        .output()
+        .expect("create-token");
+    assert!(made.status.success(), "{made:?}");
+    let token = String::from_utf8(made.stdout)
+        .expect("utf8")
+        .trim()
+        .to_owned();
+    // One loopback client sends every scan: no rate limit here.
+    let server = serve_with(&db, dir.path(), &["--scan-rate", "0"]);
+    let address = server.address;
+    let limit = 8 * 1024 * 1024;
+    let mut units = String::new();
+    let mut serial = 1_000_000u64;
+    loop {
+        let line = issued_line(serial);
+        if units.len() + line.len() + 1 > limit {
+            break;
+        }
+        units.push_str(&line);
+        units.push('\n');
+        serial += 1;
+    }
+    let gtin = vectors::vectors()[0].data.clone().expect("data").gtin;
+    let events: Vec<Value> = (0..10)
+        .map(|e| {
+            let children: Vec<String> = (0..9_999)
+                .map(|c| format!("https://id.gs1.org/01/{gtin}/21/{}", 2_000_000 + e * 10_000 + c))
+                .collect();
+            json!({ "type": "AggregationEvent", "eventID": format!("urn:uuid:big-{e}"),
+                    "action": "ADD", "eventTime": "2026-11-20T00:00:00Z",
+                    "parentID": format!("urn:epc:id:sscc:6901234.1{e:09}"),
+                    "childEPCs": children, "bizLocation": { "id": "urn:epc:id:sgln:6901234.00001.0" } })
+        })
+        .collect();
+    let events = json!({ "type": "EPCISDocument", "schemaVersion": "2.0",
+                         "creationDate": "2026-11-20T00:00:00Z",
+                         "epcisBody": { "eventList": events } })
+    .to_string();
+    assert!(events.len() < limit, "{}", events.len());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let scanner = {
+        let stop = std::sync::Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let mut statuses = Vec::new();
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                n += 1;
+                let scan = json!({ "code": code(n % 500) }).to_string();
+                let started = std::time::Instant::now();
+                let (status, _) = http(
+                    address,
+                    "POST",
+                    "/v1/scans",
+                    &[("Content-Type", "application/json")],
+                    &scan,
+                );
+                statuses.push((status, started.elapsed()));
+            }
+            statuses
+        })
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    let bearer = format!("Bearer {token}");
+    let started = std::time::Instant::now();
+    let (status, body) = http(
+        address,
+        "POST",
+        "/v1/issued",
+        &[("Authorization", &bearer)],
+        &units,
+    );
+    assert_eq!(status, 200, "{body}");
+    let import_time = started.elapsed();
+    let started = std::time::Instant::now();
+    let (status, body) = http(
+        address,
+        "POST",
+        "/v1/events",
+        &[
+            ("Authorization", &bearer),
+            ("Content-Type", "application/ld+json"),
+        ],
+        &events,
+    );
+    assert_eq!((status, &body["stored"]), (200, &json!(10)), "{body}");
+    let events_time = started.elapsed();
+    std::thread::sleep(Duration::from_millis(200));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let statuses = scanner.join().expect("scanner");
+    let failed: Vec<_> = statuses.iter().filter(|(s, _)| *s != 200).collect();
+    let slowest = statuses.iter().map(|(_, t)| *t).max().unwrap_or_default();
+    eprintln!(
+        "{backend:?}: {} units imported in {import_time:?}, 99 990 children in {events_time:?}; \
+         {} scans meanwhile, {} failed, slowest {slowest:?}",
+        serial - 1_000_000,
+        statuses.len(),
+        failed.len()
+    );
+    assert!(statuses.len() > 10, "{}", statuses.len());
+    assert!(
+        failed.is_empty(),
+        "{} failed, the first: {:?}",
+        failed.len(),
+        failed.iter().take(5).collect::<Vec<_>>()
+    );
 }

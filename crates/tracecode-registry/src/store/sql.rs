@@ -680,10 +680,6 @@ fn unit_parts(subject: &str) -> (Option<&str>, Option<&str>) {
         .map_or((None, None), |(gtin, serial)| (Some(gtin), Some(serial)))
 }
 
-/// The subject's lot, looked up from the registry import when the subject is a unit.
-const UNIT_LOT: &str =
-    "(SELECT '01/' || gtin || '/10/' || lot FROM units WHERE gtin = $1 AND serial = $2)";
-
 async fn index_event(
     conn: &mut AnyConnection,
     event: &Event,
@@ -691,17 +687,26 @@ async fn index_event(
     closure_budget: &mut u64,
 ) -> Result<(), StoreError> {
     let time = millis(event.time);
-    for (role, subject) in &event.subjects {
-        sqlx::query(
-            "INSERT INTO event_subjects (subject, brand, event_id, role) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(subject)
-        .bind(brand)
-        .bind(&event.id)
-        .bind(role.as_str())
-        .execute(&mut *conn)
-        .await?;
-    }
+    let subject_rows: Vec<Vec<Param<'_>>> = event
+        .subjects
+        .iter()
+        .map(|(role, subject)| {
+            vec![
+                Param::Text(Some(subject)),
+                Param::Text(Some(brand)),
+                Param::Text(Some(&event.id)),
+                Param::Text(Some(role.as_str())),
+            ]
+        })
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT INTO event_subjects (subject, brand, event_id, role)",
+        |m| format!("({}, {}, {}, {})", m.next(), m.next(), m.next(), m.next()),
+        &subject_rows,
+        "",
+    )
+    .await?;
     let of = |wanted: Role| {
         event
             .subjects
@@ -728,21 +733,34 @@ async fn index_event(
         }
         (EventType::AggregationEvent, Some(Action::Add)) => {
             for parent in of(Role::Parent) {
-                for child in of(Role::Child) {
-                    let (gtin, serial) = unit_parts(child);
-                    sqlx::query(&format!(
-                        "INSERT INTO containment (child, parent, lot_subject, added_ms) \
-                         VALUES ($3, $4, {UNIT_LOT}, $5) \
-                         ON CONFLICT (child, parent, added_ms) DO NOTHING"
-                    ))
-                    .bind(gtin)
-                    .bind(serial)
-                    .bind(child)
-                    .bind(parent)
-                    .bind(time)
-                    .execute(&mut *conn)
-                    .await?;
-                }
+                let rows: Vec<Vec<Param<'_>>> = of(Role::Child)
+                    .map(|child| {
+                        let (gtin, serial) = unit_parts(child);
+                        vec![
+                            Param::Text(Some(child)),
+                            Param::Text(Some(parent)),
+                            Param::Text(gtin),
+                            Param::Text(serial),
+                            Param::Int(time),
+                        ]
+                    })
+                    .collect();
+                insert_rows(
+                    conn,
+                    "INSERT INTO containment (child, parent, lot_subject, added_ms)",
+                    |m| {
+                        format!(
+                            "({}, {}, {}, {})",
+                            m.next(),
+                            m.next(),
+                            unit_lot(m),
+                            m.next()
+                        )
+                    },
+                    &rows,
+                    "ON CONFLICT (child, parent, added_ms) DO NOTHING",
+                )
+                .await?;
             }
         }
         (EventType::AggregationEvent, Some(Action::Delete)) => {
@@ -779,34 +797,101 @@ async fn index_event(
         _ => {}
     }
     if let Some(location) = event.location() {
-        for (role, subject) in &event.subjects {
-            // Inputs were consumed where the event happened; they are not "at" its location.
-            // Children packed into a parent are wherever the parent goes next: the scope
-            // finds them through their container.
-            if *role == Role::Input || (*role == Role::Child && event.action == Some(Action::Add)) {
-                continue;
-            }
-            let (gtin, serial) = unit_parts(subject);
-            sqlx::query(&format!(
-                "INSERT INTO last_seen (subject, lot_subject, location, at_ms, event_id, biz_step) \
-                 VALUES ($3, {UNIT_LOT}, $4, $5, $6, $7) \
-                 ON CONFLICT (subject) DO UPDATE SET lot_subject = excluded.lot_subject, \
-                 location = excluded.location, at_ms = excluded.at_ms, \
-                 event_id = excluded.event_id, biz_step = excluded.biz_step \
-                 WHERE excluded.at_ms >= last_seen.at_ms"
-            ))
-            .bind(gtin)
-            .bind(serial)
-            .bind(subject)
-            .bind(location)
-            .bind(time)
-            .bind(&event.id)
-            .bind(&event.biz_step)
-            .execute(&mut *conn)
-            .await?;
-        }
+        // Inputs were consumed where the event happened; they are not "at" its location.
+        // Children packed into a parent are wherever the parent goes next: the scope finds
+        // them through their container. One row per subject: an upsert may not touch a row
+        // twice in one statement.
+        let located: std::collections::BTreeSet<&str> = event
+            .subjects
+            .iter()
+            .filter(|(role, _)| {
+                *role != Role::Input && !(*role == Role::Child && event.action == Some(Action::Add))
+            })
+            .map(|(_, subject)| subject.as_str())
+            .collect();
+        let rows: Vec<Vec<Param<'_>>> = located
+            .into_iter()
+            .map(|subject| {
+                let (gtin, serial) = unit_parts(subject);
+                vec![
+                    Param::Text(Some(subject)),
+                    Param::Text(gtin),
+                    Param::Text(serial),
+                    Param::Text(Some(location)),
+                    Param::Int(time),
+                    Param::Text(Some(&event.id)),
+                    Param::Text(event.biz_step.as_deref()),
+                ]
+            })
+            .collect();
+        insert_rows(
+            conn,
+            "INSERT INTO last_seen (subject, lot_subject, location, at_ms, event_id, biz_step)",
+            |m| {
+                format!(
+                    "({}, {}, {}, {}, {}, {})",
+                    m.next(),
+                    unit_lot(m),
+                    m.next(),
+                    m.next(),
+                    m.next(),
+                    m.next()
+                )
+            },
+            &rows,
+            "ON CONFLICT (subject) DO UPDATE SET lot_subject = excluded.lot_subject, \
+             location = excluded.location, at_ms = excluded.at_ms, \
+             event_id = excluded.event_id, biz_step = excluded.biz_step \
+             WHERE excluded.at_ms >= last_seen.at_ms",
+        )
+        .await?;
     }
     Ok(())
+}
+
+/// A bound value of [`insert_rows`].
+enum Param<'a> {
+    Text(Option<&'a str>),
+    Int(i64),
+}
+
+/// Rows per multi-row statement of [`insert_rows`]: at 7 values a row, far below both
+/// databases' parameter limits, and one statement instead of 500.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// `{head} VALUES (…), (…) {tail}` for `rows`, in chunks; `row` writes one row's markers (in
+/// the order its values are bound).
+async fn insert_rows(
+    conn: &mut AnyConnection,
+    head: &str,
+    row: impl Fn(&mut Markers) -> String,
+    rows: &[Vec<Param<'_>>],
+    tail: &str,
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut markers = Markers::new(conn);
+        let values: Vec<String> = chunk.iter().map(|_| row(&mut markers)).collect();
+        let sql = format!("{head} VALUES {} {tail}", values.join(", "));
+        let mut query = sqlx::query(&sql);
+        for value in chunk.iter().flatten() {
+            query = match value {
+                Param::Text(text) => query.bind(*text),
+                Param::Int(number) => query.bind(*number),
+            };
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A unit subject's lot subject, looked up from the registry import, taking two markers (the
+/// unit's GTIN and serial); NULL for subjects that are not issued units.
+fn unit_lot(markers: &mut Markers) -> String {
+    format!(
+        "(SELECT '01/' || gtin || '/10/' || lot FROM units WHERE gtin = {} AND serial = {})",
+        markers.next(),
+        markers.next()
+    )
 }
 
 fn stored_event(row: &AnyRow) -> Result<StoredEvent, StoreError> {

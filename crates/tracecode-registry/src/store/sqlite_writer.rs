@@ -48,7 +48,8 @@ impl ScanWriter {
         )
         .map_err(writer_error)?;
         conn.execute_batch(pragmas).map_err(writer_error)?;
-        conn.busy_timeout(Duration::from_secs(10))
+        // A scan waits out the largest import or event document (seconds) rather than fail.
+        conn.busy_timeout(Duration::from_secs(30))
             .map_err(writer_error)?;
         let (jobs, queue) = mpsc::sync_channel::<Job>(QUEUE);
         std::thread::Builder::new()
