@@ -52,7 +52,7 @@ impl fmt::Display for EmbedError {
             ),
             Self::Logo(value) => write!(
                 f,
-                "logo={value:?} is neither an https: URL nor a path on this site (/…)"
+                "logo={value:?} is not a path on this site (/…)"
             ),
             Self::Origin(value) => write!(
                 f,
@@ -218,14 +218,11 @@ impl Colour {
     }
 }
 
-/// `https://…` or a path on this site; never `javascript:`, `data:` or a protocol-relative
-/// `//host` (which would be another site).
+/// A path on this site, which its operator controls: never another site's image (`https://…`,
+/// a protocol-relative `//host`), `javascript:` or `data:`.
 fn is_logo_url(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
     let no_space = !text.chars().any(|c| c.is_whitespace() || c.is_control());
-    no_space
-        && ((lower.starts_with("https://") && text.len() > "https://".len())
-            || (text.starts_with('/') && !text.starts_with("//") && !text.starts_with("/\\")))
+    no_space && text.starts_with('/') && !text.starts_with("//") && !text.starts_with("/\\")
 }
 
 /// `scheme://host[:port]` exactly as `location.origin` prints it: http or https, no path.
@@ -327,6 +324,7 @@ mod tests {
             "data:image/png;base64,AAAA",
             "//evil.example/x.png",
             "http://brand.cn/logo.png",
+            "https://evil.example/logo.png",
             "https://",
             "/a b.png",
         ] {

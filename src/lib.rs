@@ -76,9 +76,22 @@ async fn load_trust_list() -> Result<TrustList, TrustListError> {
         .text()
         .await
         .map_err(|e| TrustListError::Unavailable(e.to_string()))?;
-    SignedTrustList::from_json(&text)
+    let trust = SignedTrustList::from_json(&text)
         .and_then(|signed| signed.verify(&roots.keys))
-        .map_err(|e| TrustListError::Refused(e.to_string()))
+        .map_err(|e| TrustListError::Refused(e.to_string()))?;
+    // A list older than one this device used would bring back revoked keys and serials.
+    const HIGHEST: &str = "tracecode.trust-list-version";
+    let highest = storage::get(HIGHEST).and_then(|v| v.parse::<u64>().ok());
+    match highest {
+        Some(highest) if trust.version() < highest => Err(TrustListError::Refused(format!(
+            "version {} is older than version {highest}, which this device used before",
+            trust.version()
+        ))),
+        _ => {
+            storage::set(HIGHEST, &trust.version().to_string());
+            Ok(trust)
+        }
+    }
 }
 
 /// When the page was opened from a native camera, its own URL is the code.
@@ -216,9 +229,20 @@ pub fn App() -> impl IntoView {
                         Some((logo, name)) => view! {
                             <div class="brand">
                                 {logo.map(|src| view! {
-                                    <img class="brand-logo" src=src alt=name.clone().unwrap_or_default() />
+                                    <img class="brand-logo" src=src alt="" />
                                 })}
-                                {name.map(|name| view! { <span class="brand-name">{name}</span> })}
+                                // Only a brand of the verified trust list is named: a link cannot
+                                // put another brand's name beside a real verdict.
+                                {name.map(|name| {
+                                    let wanted = name.clone();
+                                    let listed = move || {
+                                        trust.with(|list| match list {
+                                            Some(Ok(list)) => list.document().keys.iter().any(|k| k.brand == wanted),
+                                            _ => false,
+                                        })
+                                    };
+                                    view! { <Show when=listed><span class="brand-name">{name.clone()}</span></Show> }
+                                })}
                             </div>
                         }
                         .into_any(),

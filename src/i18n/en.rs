@@ -39,7 +39,12 @@ pub(super) const TEXTS: Texts = Texts {
     photo_no_code: "No code was found in this photo. Take it closer, in focus, with the whole code in view.",
     photo_not_image: "This file is not a picture the browser can open.",
 
-    verdict_genuine: "Genuine: issued by the brand",
+    // A demo build never says a plain "Genuine": its root key's private half is published.
+    verdict_genuine: if crate::config::DEMO_BUILD {
+        "Genuine under the demo key: not a real product"
+    } else {
+        "Genuine: issued by the brand"
+    },
     verdict_tampered: "Code invalid: its data was altered. Beware of fakes.",
     verdict_unknown_issuer: "Code invalid: not issued by a trusted brand key. Beware of fakes.",
     verdict_revoked: "Revoked: do not trust this unit.",

@@ -39,7 +39,11 @@ pub(super) const TEXTS: Texts = Texts {
     photo_no_code: "照片中未找到二维码。请靠近拍摄、对准焦点，并让整个二维码入镜。",
     photo_not_image: "浏览器无法打开此文件，它不是图片。",
 
-    verdict_genuine: "正品：由品牌方签发",
+    verdict_genuine: if crate::config::DEMO_BUILD {
+        "正品（演示密钥）：并非真实商品"
+    } else {
+        "正品：由品牌方签发"
+    },
     verdict_tampered: "无效码：数据已被篡改，谨防假冒。",
     verdict_unknown_issuer: "无效码：并非由受信任的品牌密钥签发，谨防假冒。",
     verdict_revoked: "已撤销：请勿信任此商品。",

@@ -27,7 +27,7 @@ fn web() -> Result<()> {
     crate::setup::ensure_web_tools()?;
     crate::browser::ensure_chromium()?;
     ensure_zxing_wasm()?;
-    shell::step("web app release build", "trunk", &["build", "--release"])?;
+    shell::trunk_release_build()?;
     shell::step(
         "web benchmark",
         "cargo",

@@ -23,7 +23,7 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
     if std::env::var_os("TRACECODE_ROOT_KEYS").is_some() {
         bail!("TRACECODE_ROOT_KEYS is set: the demo's trust list is signed by the demo root, unset it first");
     }
-    shell::step("web app release build", "trunk", &["build", "--release"])?;
+    shell::trunk_release_build()?;
     shell::step(
         "issuer CLI, registry and demo (release build)",
         "cargo",

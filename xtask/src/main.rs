@@ -58,7 +58,7 @@ fn run(args: &[&str]) -> Result<()> {
         ["test", "browser"] => browser::run_tests(),
         ["test", "e2e"] => {
             setup::ensure_web_tools()?;
-            shell::step("web app release build", "trunk", &["build", "--release"])?;
+            shell::trunk_release_build()?;
             browser::run_end_to_end()
         }
         ["bench", area, rest @ ..] => bench::run(area, rest),
@@ -147,7 +147,7 @@ fn test() -> Result<()> {
         ],
     )?;
     browser::run_tests()?;
-    shell::step("web app release build", "trunk", &["build", "--release"])?;
+    shell::trunk_release_build()?;
     browser::run_end_to_end()?;
     println!("xtask test: all checks passed");
     Ok(())

@@ -61,6 +61,20 @@ pub(crate) fn step(name: &str, program: &str, args: &[&str]) -> Result<()> {
     run(program, args).with_context(|| format!("step {name:?} failed"))
 }
 
+/// `trunk build --release` of the web app. Without `TRACECODE_ROOT_KEYS` it is the demo build
+/// (the published demo root, said on every screen), which a release build makes only when asked
+/// by `TRACECODE_DEMO=1`: the demo, the tests and the benchmarks ask.
+pub(crate) fn trunk_release_build() -> Result<()> {
+    let mut command = Command::new("trunk");
+    command.args(["build", "--release"]);
+    let keys = std::env::var("TRACECODE_ROOT_KEYS").unwrap_or_default();
+    if keys.trim().is_empty() {
+        command.env("TRACECODE_DEMO", "1");
+    }
+    println!("\n==> web app release build: trunk build --release");
+    run_with(&mut command).context("step \"web app release build\" failed")
+}
+
 /// Runs `cargo test …` as the named step, passing its output through. On failure the error
 /// names the failing tests and their panic messages, so that the last lines of a long log
 /// (all a CI summary may show) say what failed.

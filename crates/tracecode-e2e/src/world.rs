@@ -122,6 +122,8 @@ impl World {
             vectors::signed_trust_list(),
         );
         state.app_dir = Some(dist);
+        // Campaign pages of the embed test are served from other loopback ports.
+        state.frame_ancestors = vec!["http://127.0.0.1:*".to_owned()];
         let api = app(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;

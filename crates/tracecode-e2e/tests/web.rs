@@ -415,10 +415,15 @@ fn campaign_html(app: &str, origin: &str) -> String {
     let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let branded = format!(
         "{app}/?embed&accent=c8102e&background=fff8e7&logo=%2Ficon-192.png&brand={}&origin={}",
-        enc("Bright Dairy 光明"),
+        enc("Demo Dairy Co."),
         enc(origin)
     );
-    let elsewhere = format!("{app}/?embed&origin={}", enc("http://127.0.0.1:9"));
+    // A brand the trust list does not name: the frame will not show it.
+    let elsewhere = format!(
+        "{app}/?embed&brand={}&logo=%2Ficon-192.png&origin={}",
+        enc("Bright Dairy 光明"),
+        enc("http://127.0.0.1:9")
+    );
     let wrong = format!("{app}/?embed&accent=red");
     format!(
         r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>Campaign</title></head>
@@ -455,6 +460,7 @@ async fn a_campaign_page_embeds_the_scanner_and_hears_only_the_verdict() -> Resu
     page.type_into("#code-input", &fixtures::code(1008, LOT))
         .await?;
     page.wait_for(".verdict[data-verdict=Genuine]").await?;
+    assert_eq!(page.count(".brand-name").await?, 0);
     page.leave_frame().await?;
 
     // A wrong parameter is named on the frame, which still works with the default look.
@@ -468,12 +474,10 @@ async fn a_campaign_page_embeds_the_scanner_and_hears_only_the_verdict() -> Resu
     assert_eq!(page.count(".modes").await?, 0);
     assert_eq!(page.count("header h1").await?, 0);
     let brand = page.text_of(".brand-name").await?;
-    assert_eq!(brand, "Bright Dairy 光明");
+    assert_eq!(brand, "Demo Dairy Co.");
+    // The logo is decoration beside the name.
     let logo = page.wait_for("img.brand-logo").await?;
-    assert_eq!(
-        logo.attr("alt").await?.as_deref(),
-        Some("Bright Dairy 光明")
-    );
+    assert_eq!(logo.attr("alt").await?.as_deref(), Some(""));
     assert_eq!(
         page.style_of("button.start-camera", "background-color")
             .await?,
@@ -602,5 +606,33 @@ async fn the_page_works_from_the_keyboard_and_names_every_control() -> Result<()
     page.wait_for("#my-region").await?;
     page.screenshot("distributor-by-keyboard").await?;
     page.assert_clean().await?;
+    page.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_trust_list_than_the_device_used_is_refused() -> Result<()> {
+    if !enabled("rollback") {
+        return Ok(());
+    }
+    let world = World::start(&[], XSS_SERIAL).await?;
+    let page = world.browser("rollback", None, "en-US").await?;
+    page.open("/").await?;
+    page.wait_for("#code-input").await?;
+    // The device used version 1, the registry's; a newer one was seen since.
+    let stored = page
+        .client
+        .execute(
+            "const seen = localStorage.getItem('tracecode.trust-list-version'); \
+             localStorage.setItem('tracecode.trust-list-version', '7'); return seen;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(stored, serde_json::json!("1"));
+    // Served version 1 again (a rollback): refused, no verdict can be had from it.
+    page.open("/").await?;
+    let refused = page.text_of(".status.error").await?;
+    assert!(refused.contains("older than version 7"), "{refused}");
+    assert_eq!(page.count("#code-input").await?, 0);
+    page.screenshot("refused").await?;
     page.close().await
 }

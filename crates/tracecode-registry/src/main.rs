@@ -82,6 +82,16 @@ enum Command {
         /// code URL (`/01/…`) answered by its page.
         #[arg(long, env = "TRACECODE_APP_DIR")]
         app_dir: Option<PathBuf>,
+        /// An origin whose pages may frame the app (embed mode, docs/EMBED.md), e.g.
+        /// `https://campaign.brand.cn`; repeat or comma-separate. Without it only the app's
+        /// own origin may.
+        #[arg(
+            long = "frame-ancestor",
+            env = "TRACECODE_FRAME_ANCESTORS",
+            value_delimiter = ',',
+            value_parser = frame_ancestor
+        )]
+        frame_ancestors: Vec<String>,
     },
     /// Create an API token of one brand; it is printed once and stored hashed.
     CreateToken {
@@ -160,6 +170,7 @@ async fn run(cli: Cli) -> Result<()> {
             request_timeout,
             max_connections,
             app_dir,
+            frame_ancestors,
         } => {
             let roots = roots
                 .iter()
@@ -198,6 +209,7 @@ async fn run(cli: Cli) -> Result<()> {
             let secret = store.client_secret().await?;
             let mut state = AppState::new(Arc::from(store), trust, signed);
             state.app_dir = app_dir;
+            state.frame_ancestors = frame_ancestors;
             state.client_cap = scans_per_client_per_unit;
             state.cors_origins = cors_origins
                 .iter()
@@ -328,6 +340,27 @@ async fn open(db: &str) -> Result<Box<dyn store::Store>> {
     store::open(db)
         .await
         .with_context(|| format!("cannot open the database {}", store::redact(db)))
+}
+
+/// An origin for `frame-ancestors`: `https://host[:port]` (or `http://` for loopback tests),
+/// nothing that could end the policy or add another directive.
+fn frame_ancestor(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or_else(|| format!("{text:?} is not an origin like https://campaign.brand.cn"))?;
+    let fine = !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:*[]".contains(&b));
+    if fine {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not an origin like https://campaign.brand.cn"
+        ))
+    }
 }
 
 /// A proxy's address (`10.0.0.2`) or network (`10.0.0.0/8`).

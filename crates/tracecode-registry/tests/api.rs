@@ -367,7 +367,34 @@ async fn the_web_app_is_served_beside_the_api(backend: Backend) {
         r.get("/trust-list.json").await,
         r.get("/v1/trust-list").await
     );
-    // The API is unchanged, and unknown paths are 404s, not the page.
+    // The API is unchanged, and unknown paths are 404s, not the page; so are paths no file
+    // could have (a NUL byte, a name longer than the file system allows).
     assert_eq!(r.get("/health").await.0, StatusCode::OK);
     assert_eq!(r.get("/nothing-here.js").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(r.get("/a%00b.js").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.get(&format!("/{}.js", "x".repeat(5000))).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // Only the app itself may frame its pages, unless an origin is allowed.
+    let policy = |r: &common::Registry| {
+        let app = r.app.clone();
+        async move {
+            let response = app
+                .oneshot(Request::get("/").body(Body::empty()).expect("request"))
+                .await
+                .expect("response");
+            response.headers()[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .expect("ascii")
+                .to_owned()
+        }
+    };
+    assert_eq!(policy(&r).await, "frame-ancestors 'self'");
+    r.state.frame_ancestors = vec!["https://campaign.brand.cn".to_owned()];
+    r.rebuild();
+    assert_eq!(
+        policy(&r).await,
+        "frame-ancestors 'self' https://campaign.brand.cn"
+    );
 }

@@ -5,15 +5,36 @@
 
 use std::path::Path;
 
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{middleware, Router};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::{health, AppState};
 
-pub(super) fn router(dir: &Path) -> Router<AppState> {
+/// `frame-ancestors` of the app's pages: the app itself, and the campaign origins an operator
+/// allows (`--frame-ancestor`); anyone else cannot frame the verifier beside their own words.
+pub(super) fn frame_ancestors(allowed: &[String]) -> HeaderValue {
+    let mut policy = "frame-ancestors 'self'".to_owned();
+    for origin in allowed {
+        policy.push(' ');
+        policy.push_str(origin);
+    }
+    HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("frame-ancestors 'self'"))
+}
+
+/// A path the file server cannot even look up (a NUL byte, a name too long for the file
+/// system) is a path with no file: 404, not 500.
+async fn missing_not_broken(response: Response) -> Response {
+    if response.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    response
+}
+
+pub(super) fn router(dir: &Path, frame_ancestors: HeaderValue) -> Router<AppState> {
     let index = ServeFile::new(dir.join("index.html"));
     Router::new()
         // The trust list the registry verified at start, not whatever file the build copied.
@@ -30,4 +51,9 @@ pub(super) fn router(dir: &Path) -> Router<AppState> {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            frame_ancestors,
+        ))
+        .layer(middleware::map_response(missing_not_broken))
 }

@@ -62,6 +62,9 @@ pub struct AppState {
     pub cors_origins: Vec<HeaderValue>,
     /// The built web app (`dist/`) to serve beside the API, if any.
     pub app_dir: Option<PathBuf>,
+    /// Origins (`https://campaign.brand.cn`, `http://127.0.0.1:*`) whose pages may frame the
+    /// app, beside the app's own.
+    pub frame_ancestors: Vec<String>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -97,6 +100,7 @@ impl AppState {
             client_cap: DEFAULT_CLIENT_CAP,
             cors_origins: Vec::new(),
             app_dir: None,
+            frame_ancestors: Vec::new(),
         }
     }
 
@@ -117,7 +121,7 @@ pub fn app(state: AppState) -> Router {
         AllowOrigin::list(state.cors_origins.clone())
     };
     let app_files = match &state.app_dir {
-        Some(dir) => app_files::router(dir),
+        Some(dir) => app_files::router(dir, app_files::frame_ancestors(&state.frame_ancestors)),
         None => Router::new(),
     };
     Router::new()

@@ -29,6 +29,18 @@ impl PostgresStore {
         AnyConnection::connect_with(&options).await?.close().await?;
         let pool = AnyPoolOptions::new()
             .max_connections(16)
+            // No statement runs for ever, and no transaction holds its locks while its client
+            // has gone quiet: the bounds on requests keep real work far below these.
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "SET statement_timeout = '30s'; \
+                         SET idle_in_transaction_session_timeout = '60s'",
+                    )
+                    .await
+                    .map(drop)
+                })
+            })
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
