@@ -1,5 +1,5 @@
 //! Embedding the page in a campaign page (docs/EMBED.md):
-//! `/?embed&accent=0a7d3b&background=ffffff&logo=/brand.png&brand=…&origin=https://campaign.brand.cn`.
+//! `/?embed&accent=0a7d3b&background=ffffff&logo=/brand.png&origin=https://campaign.brand.cn`.
 //!
 //! Embedded, the page shows the brand, the scanner and the verdict only, in the brand's colours,
 //! and tells the embedding page each verdict with `postMessage`: the verdict alone, never the
@@ -15,8 +15,6 @@ use tracecode_core::Verdict;
 pub const EMBED_PARAM: &str = "embed";
 /// The `type` of every message sent to the embedding page.
 pub const MESSAGE_TYPE: &str = "tracecode-verdict";
-/// Longest brand name shown; a campaign line belongs in the campaign page.
-const BRAND_MAX_CHARS: usize = 40;
 
 /// How the embedding page asked to look.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,10 +23,8 @@ pub struct Embed {
     pub accent: Option<Colour>,
     /// The page's background; text takes whichever of dark or light reads on it.
     pub background: Option<Colour>,
-    /// An `https:` URL or a path on this site.
+    /// A path on this site.
     pub logo: Option<String>,
-    /// Shown beside the logo, and the logo's text alternative.
-    pub brand: Option<String>,
     /// The embedding page's origin: messages go to it alone. Without it they go to any parent,
     /// which is safe only because they carry nothing but the verdict.
     pub origin: Option<String>,
@@ -37,10 +33,14 @@ pub struct Embed {
 /// A parameter the embedding page got wrong, named, with the value it gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EmbedError {
-    Colour { param: &'static str, value: String },
+    Colour {
+        param: &'static str,
+        value: String,
+    },
     Logo(String),
     Origin(String),
-    Brand(usize),
+    /// The brand is never taken from a link: the verdict names the trust list's.
+    Brand,
 }
 
 impl fmt::Display for EmbedError {
@@ -58,10 +58,7 @@ impl fmt::Display for EmbedError {
                 f,
                 "origin={value:?} is not an origin: give scheme and host only, like https://campaign.brand.cn"
             ),
-            Self::Brand(chars) => write!(
-                f,
-                "brand is {chars} characters long; at most {BRAND_MAX_CHARS} are shown"
-            ),
+            Self::Brand => f.write_str("brand= is not read: the verdict names the brand"),
         }
     }
 }
@@ -110,17 +107,13 @@ impl Embed {
                         .ok_or_else(|| EmbedError::Origin(v.to_owned()))
                 })
                 .transpose()?;
-            let brand = value("brand")
-                .map(|v| match v.chars().count() {
-                    n if n > BRAND_MAX_CHARS => Err(EmbedError::Brand(n)),
-                    _ => Ok(v.to_owned()),
-                })
-                .transpose()?;
+            if value("brand").is_some() {
+                return Err(EmbedError::Brand);
+            }
             Ok(Self {
                 accent: colour("accent")?,
                 background: colour("background")?,
                 logo,
-                brand,
                 origin,
             })
         };
@@ -291,14 +284,13 @@ mod tests {
     #[test]
     fn every_parameter_is_read() {
         let embed = Embed::from_query(
-            "?embed&accent=%230A7D3B&background=ffffff&logo=%2Fbrand.png&brand=%E5%85%89%E6%98%8E%20Dairy&origin=https%3A%2F%2Fcampaign.brand.cn",
+            "?embed&accent=%230A7D3B&background=ffffff&logo=%2Fbrand.png&origin=https%3A%2F%2Fcampaign.brand.cn",
         )
         .expect("embedded")
         .expect("valid");
         assert_eq!(embed.accent, Colour::parse("0a7d3b"));
         assert_eq!(embed.accent.map(Colour::css).as_deref(), Some("#0a7d3b"));
         assert_eq!(embed.logo.as_deref(), Some("/brand.png"));
-        assert_eq!(embed.brand.as_deref(), Some("光明 Dairy"));
         assert_eq!(embed.target_origin(), "https://campaign.brand.cn");
         assert_eq!(
             Embed::from_query("embed=1").map(|e| e.map(|e| e.target_origin().to_owned())),
@@ -348,10 +340,8 @@ mod tests {
             );
             assert_eq!(error(&query), EmbedError::Origin(origin.into()), "{origin}");
         }
-        assert_eq!(
-            error(&format!("embed&brand={}", "x".repeat(41))),
-            EmbedError::Brand(41)
-        );
+        // A link never names the brand: any brand= is refused, the verdict names it.
+        assert_eq!(error("embed&brand=Moutai"), EmbedError::Brand);
     }
 
     #[test]

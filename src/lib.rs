@@ -80,18 +80,18 @@ async fn load_trust_list() -> Result<TrustList, TrustListError> {
         .and_then(|signed| signed.verify(&roots.keys))
         .map_err(|e| TrustListError::Refused(e.to_string()))?;
     // A list older than one this device used would bring back revoked keys and serials.
+    // Versions are compared as the decimal text they are stored as: no number parsing.
     const HIGHEST: &str = "tracecode.trust-list-version";
-    let highest = storage::get(HIGHEST).and_then(|v| v.parse::<u64>().ok());
-    match highest {
-        Some(highest) if trust.version() < highest => Err(TrustListError::Refused(format!(
-            "version {} is older than version {highest}, which this device used before",
-            trust.version()
-        ))),
-        _ => {
-            storage::set(HIGHEST, &trust.version().to_string());
-            Ok(trust)
+    let version = trust.version().to_string();
+    if let Some(seen) = storage::get(HIGHEST) {
+        if (version.len(), version.as_str()) < (seen.len(), seen.as_str()) {
+            return Err(TrustListError::Refused(format!(
+                "version {version} < {seen} seen before"
+            )));
         }
     }
+    storage::set(HIGHEST, &version);
+    Ok(trust)
 }
 
 /// When the page was opened from a native camera, its own URL is the code.
@@ -162,9 +162,7 @@ pub fn App() -> impl IntoView {
     }
     let embedded = embed.is_some();
     let embed_error = embed.as_ref().and_then(|(_, error)| error.clone());
-    let brand = embed
-        .as_ref()
-        .map(|(look, _)| (look.logo.clone(), look.brand.clone()));
+    let brand = embed.as_ref().map(|(look, _)| look.logo.clone());
     let on_verdict = embed
         .map(|(look, _)| Callback::new(move |verdict| tell_parent(look.target_origin(), verdict)));
     // Embedded, the page is a shopper's: the modes stay with the full page.
@@ -226,23 +224,11 @@ pub fn App() -> impl IntoView {
             <header>
                 <div class="title-row">
                     {match brand {
-                        Some((logo, name)) => view! {
+                        // The logo only: the brand itself is named by the verdict, from the trust
+                        // list, never by a link.
+                        Some(logo) => view! {
                             <div class="brand">
-                                {logo.map(|src| view! {
-                                    <img class="brand-logo" src=src alt="" />
-                                })}
-                                // Only a brand of the verified trust list is named: a link cannot
-                                // put another brand's name beside a real verdict.
-                                {name.map(|name| {
-                                    let wanted = name.clone();
-                                    let listed = move || {
-                                        trust.with(|list| match list {
-                                            Some(Ok(list)) => list.document().keys.iter().any(|k| k.brand == wanted),
-                                            _ => false,
-                                        })
-                                    };
-                                    view! { <Show when=listed><span class="brand-name">{name.clone()}</span></Show> }
-                                })}
+                                {logo.map(|src| view! { <img class="brand-logo" src=src alt="" /> })}
                             </div>
                         }
                         .into_any(),

@@ -41,7 +41,7 @@ pub(super) const TEXTS: Texts = Texts {
 
     // A demo build never says a plain "Genuine": its root key's private half is published.
     verdict_genuine: if crate::config::DEMO_BUILD {
-        "Genuine under the demo key: not a real product"
+        "Genuine (demo key)"
     } else {
         "Genuine: issued by the brand"
     },
@@ -74,7 +74,7 @@ pub(super) const TEXTS: Texts = Texts {
     first_query: "First query: this scan is recorded as the unit's first.",
     queried_before: |count, at, region| format!("Already queried {count} times, first on {at} in {region}. If that was not you, beware: the label may be copied."),
     unknown_place: "an unknown place",
-    flag_clone: "Suspected copy: scans of this code come from places or phones one unit is unlikely to reach. A hint from scan reports, not proof.",
+    flag_clone: "Suspected copy: scan reports hint that this label was copied (not proof).",
     flag_clone_regions: |n| format!("Scanned in {n} distant provinces within 48 hours."),
     flag_clone_devices: |n| format!("Scanned by {n} different phones."),
     flag_recalled: "Recalled: do not use this product.",

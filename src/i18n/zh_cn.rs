@@ -40,7 +40,7 @@ pub(super) const TEXTS: Texts = Texts {
     photo_not_image: "浏览器无法打开此文件，它不是图片。",
 
     verdict_genuine: if crate::config::DEMO_BUILD {
-        "正品（演示密钥）：并非真实商品"
+        "正品（演示密钥）"
     } else {
         "正品：由品牌方签发"
     },
@@ -77,7 +77,7 @@ pub(super) const TEXTS: Texts = Texts {
         format!("该码已被查询 {count} 次，首次查询时间 {at}，地点 {region}。如非本人查询，谨防假冒：标签可能被复制。")
     },
     unknown_place: "未知地点",
-    flag_clone: "疑似复制码：此码的扫码来自同一件商品不太可能同时到达的地点或手机。这是根据扫码记录的推测，并非定论。",
+    flag_clone: "疑似复制码：扫码记录显示此码可能被复制（仅为推测）。",
     flag_clone_regions: |n| format!("48 小时内在 {n} 个相距遥远的省份被扫码。"),
     flag_clone_devices: |n| format!("已被 {n} 部不同的手机扫码。"),
     flag_recalled: "已召回：请勿使用此商品。",

@@ -414,16 +414,12 @@ async fn a_phone_with_two_cameras_can_switch_between_them() -> Result<()> {
 fn campaign_html(app: &str, origin: &str) -> String {
     let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let branded = format!(
-        "{app}/?embed&accent=c8102e&background=fff8e7&logo=%2Ficon-192.png&brand={}&origin={}",
-        enc("Demo Dairy Co."),
+        "{app}/?embed&accent=c8102e&background=fff8e7&logo=%2Ficon-192.png&origin={}",
         enc(origin)
     );
-    // A brand the trust list does not name: the frame will not show it.
-    let elsewhere = format!(
-        "{app}/?embed&brand={}&logo=%2Ficon-192.png&origin={}",
-        enc("Bright Dairy 光明"),
-        enc("http://127.0.0.1:9")
-    );
+    let elsewhere = format!("{app}/?embed&origin={}", enc("http://127.0.0.1:9"));
+    // A link naming a brand: refused, the frame names none but the verdict's.
+    let named = format!("{app}/?embed&brand={}", enc("Bright Dairy 光明"));
     let wrong = format!("{app}/?embed&accent=red");
     format!(
         r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>Campaign</title></head>
@@ -431,6 +427,7 @@ fn campaign_html(app: &str, origin: &str) -> String {
 <iframe id="verify" src="{branded}" allow="camera" width="420" height="640"></iframe>
 <iframe id="elsewhere" src="{elsewhere}" width="420" height="300"></iframe>
 <iframe id="wrong" src="{wrong}" width="420" height="300"></iframe>
+<iframe id="named" src="{named}" width="420" height="300"></iframe>
 <pre id="heard"></pre>
 <script>
 window.addEventListener("message", (e) => {{
@@ -453,14 +450,21 @@ async fn a_campaign_page_embeds_the_scanner_and_hears_only_the_verdict() -> Resu
     let code = fixtures::code(1007, LOT);
     let page = world.browser("embed", Some(&code), "en-US").await?;
     page.client.goto(&campaign).await?;
-    page.wait_for("iframe#wrong").await?;
+    page.wait_for("iframe#named").await?;
 
     // A frame told to send elsewhere: its verdict never reaches this page.
     page.enter_frame("iframe#elsewhere").await?;
     page.type_into("#code-input", &fixtures::code(1008, LOT))
         .await?;
     page.wait_for(".verdict[data-verdict=Genuine]").await?;
-    assert_eq!(page.count(".brand-name").await?, 0);
+    page.leave_frame().await?;
+
+    // A frame whose link names a brand: refused and named, the brand not shown.
+    page.enter_frame("iframe#named").await?;
+    let refused = page.text_of("[role=alert]").await?;
+    assert!(refused.contains("brand= is not read"), "{refused}");
+    let shown = page.text_of("body").await?;
+    assert!(!shown.contains("Bright Dairy"), "{shown}");
     page.leave_frame().await?;
 
     // A wrong parameter is named on the frame, which still works with the default look.
@@ -473,9 +477,7 @@ async fn a_campaign_page_embeds_the_scanner_and_hears_only_the_verdict() -> Resu
     page.enter_frame("iframe#verify").await?;
     assert_eq!(page.count(".modes").await?, 0);
     assert_eq!(page.count("header h1").await?, 0);
-    let brand = page.text_of(".brand-name").await?;
-    assert_eq!(brand, "Demo Dairy Co.");
-    // The logo is decoration beside the name.
+    // The logo is the site's own file, decoration; the verdict names the brand.
     let logo = page.wait_for("img.brand-logo").await?;
     assert_eq!(logo.attr("alt").await?.as_deref(), Some(""));
     assert_eq!(
@@ -631,7 +633,7 @@ async fn an_older_trust_list_than_the_device_used_is_refused() -> Result<()> {
     // Served version 1 again (a rollback): refused, no verdict can be had from it.
     page.open("/").await?;
     let refused = page.text_of(".status.error").await?;
-    assert!(refused.contains("older than version 7"), "{refused}");
+    assert!(refused.contains("version 1 < 7 seen before"), "{refused}");
     // No verdict can be had from it: a genuine code typed in gets none.
     page.type_into("#code-input", &fixtures::code(1001, LOT))
         .await?;
