@@ -25,8 +25,8 @@ use serde_json::{json, Value};
 use tower::ServiceExt as _;
 use tracecode_core::{vectors, Serial};
 use tracecode_registry::epcis;
-use tracecode_registry::store::{IssuedUnit, SqliteStore, Store};
-use tracecode_registry::{app, AppState};
+use tracecode_registry::store::{IssuedUnit, NewToken, SqliteStore, Store};
+use tracecode_registry::{app, auth, AppState};
 
 const UNITS: u64 = 10_000_000;
 const LOTS: u64 = 10;
@@ -66,6 +66,17 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let store = SqliteStore::open(db.to_str().context("UTF-8 path")?).await?;
+    // The scope is brand data: read with a token of the vectors' brand (made once).
+    let token = "tct_bench-scope-reader-00000000000000000000000";
+    let reader = NewToken {
+        name: "bench-scope".to_owned(),
+        brand: "Demo Dairy Co.".to_owned(),
+        scopes: "read".to_owned(),
+        expires_at: None,
+    };
+    store
+        .add_token(&reader, &auth::token_hash(token), vectors::NOW)
+        .await?;
     let state = AppState::new(
         Arc::new(store),
         vectors::trust_list(),
@@ -79,7 +90,11 @@ async fn main() -> anyhow::Result<()> {
         let started = Instant::now();
         let response = router
             .clone()
-            .oneshot(Request::get(&path).body(Body::empty())?)
+            .oneshot(
+                Request::get(&path)
+                    .header("authorization", format!("Bearer {token}"))
+                    .body(Body::empty())?,
+            )
             .await?;
         let status = response.status();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
