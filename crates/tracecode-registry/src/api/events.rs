@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use time::Duration;
 
 use super::AppState;
-use crate::auth::{self, Caller, Permission};
+use crate::auth::{Caller, Permission};
 use crate::epcis::{self, Event};
 use crate::error::ApiError;
 use crate::store::Ingested;
@@ -30,14 +30,7 @@ async fn ingest(
     body: Bytes,
 ) -> Result<Json<Ingested>, ApiError> {
     let now = state.now();
-    let caller = auth::require(
-        &headers,
-        state.store.as_ref(),
-        &state.trust,
-        Permission::Events,
-        now,
-    )
-    .await?;
+    let caller = state.caller(&headers, Permission::Events).await?;
     let media_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

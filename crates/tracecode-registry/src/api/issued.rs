@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::events::prefix_list;
 use super::AppState;
-use crate::auth::{self, Permission};
+use crate::auth::Permission;
 use crate::error::ApiError;
 use crate::store::IssuedUnit;
 
@@ -26,14 +26,7 @@ async fn import(
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let now = state.now();
-    let caller = auth::require(
-        &headers,
-        state.store.as_ref(),
-        &state.trust,
-        Permission::Import,
-        now,
-    )
-    .await?;
+    let caller = state.caller(&headers, Permission::Import).await?;
     let text = std::str::from_utf8(&body)
         .map_err(|e| ApiError::invalid("body", format!("not UTF-8: {e}")))?;
     let mut units = Vec::new();

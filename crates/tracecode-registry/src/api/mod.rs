@@ -104,6 +104,23 @@ impl AppState {
         }
     }
 
+    /// The brand and token a request acts for, if its token may do `needed` (see
+    /// [`crate::auth::require`]).
+    pub(crate) async fn caller(
+        &self,
+        headers: &axum::http::HeaderMap,
+        needed: crate::auth::Permission,
+    ) -> Result<crate::auth::Caller, ApiError> {
+        crate::auth::require(
+            headers,
+            self.store.as_ref(),
+            &self.trust,
+            needed,
+            self.now(),
+        )
+        .await
+    }
+
     /// Now, to the millisecond the database keeps, so a time reads the same before and after
     /// it is stored.
     fn now(&self) -> OffsetDateTime {

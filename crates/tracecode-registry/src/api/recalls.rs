@@ -13,7 +13,7 @@ use tracecode_core::{Gtin, Lot};
 
 use super::events::prefix_list;
 use super::{json_error, AppState};
-use crate::auth::{self, Caller, Permission};
+use crate::auth::{Caller, Permission};
 use crate::epcis;
 use crate::error::ApiError;
 use crate::store::{NewRecall, Recall, Scope, Withdrawal};
@@ -105,14 +105,7 @@ async fn add(
     request: Result<Json<RecallRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<RecallResponse>), ApiError> {
     let now = state.now();
-    let caller = auth::require(
-        &headers,
-        state.store.as_ref(),
-        &state.trust,
-        Permission::Recalls,
-        now,
-    )
-    .await?;
+    let caller = state.caller(&headers, Permission::Recalls).await?;
     let Json(request) = request.map_err(json_error)?;
     let subject = match (&request.gtin, &request.lot, &request.class) {
         (Some(gtin), Some(lot), None) => lot_subject(gtin, lot)?,
@@ -166,14 +159,7 @@ async fn withdraw(
     request: Result<Json<WithdrawRequest>, JsonRejection>,
 ) -> Result<Json<Recall>, ApiError> {
     let now = state.now();
-    let caller = auth::require(
-        &headers,
-        state.store.as_ref(),
-        &state.trust,
-        Permission::Recalls,
-        now,
-    )
-    .await?;
+    let caller = state.caller(&headers, Permission::Recalls).await?;
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::invalid("id", format!("{id:?} is not a recall id")))?;
@@ -195,15 +181,7 @@ async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<Recall>>, ApiError> {
-    let now = state.now();
-    let caller = auth::require(
-        &headers,
-        state.store.as_ref(),
-        &state.trust,
-        Permission::Read,
-        now,
-    )
-    .await?;
+    let caller = state.caller(&headers, Permission::Read).await?;
     Ok(Json(state.store.recalls(&caller.brand).await?))
 }
 
@@ -212,15 +190,7 @@ async fn scope(
     headers: HeaderMap,
     Path((gtin, lot)): Path<(String, String)>,
 ) -> Result<Json<Scope>, ApiError> {
-    let now = state.now();
-    let caller = auth::require(
-        &headers,
-        state.store.as_ref(),
-        &state.trust,
-        Permission::Read,
-        now,
-    )
-    .await?;
+    let caller = state.caller(&headers, Permission::Read).await?;
     let subject = lot_subject(&gtin, &lot)?;
     check_owned(&state, &caller, &subject).await?;
     Ok(Json(state.store.scope(&subject).await?))
