@@ -78,7 +78,8 @@ fn with_postgres(program: &str, args: &[&str]) -> Result<()> {
     let result = shell::run_with(
         std::process::Command::new(program)
             .args(args)
-            .env(POSTGRES_ENV, &postgres.url),
+            .env(POSTGRES_ENV, &postgres.url)
+            .env(POSTGRES_CA_ENV, &postgres.ca),
     );
     drop(postgres);
     result
@@ -86,6 +87,8 @@ fn with_postgres(program: &str, args: &[&str]) -> Result<()> {
 
 /// Where the registry's tests find their PostgreSQL server.
 const POSTGRES_ENV: &str = "TRACECODE_TEST_POSTGRES";
+/// The certificate authority of that server's TLS certificate.
+const POSTGRES_CA_ENV: &str = "TRACECODE_TEST_POSTGRES_CA";
 
 /// Everything CI checks, in the order that fails fastest.
 fn test() -> Result<()> {
@@ -122,6 +125,7 @@ fn test() -> Result<()> {
     // The registry's suite runs on SQLite and on this real PostgreSQL server.
     let postgres = postgres::TestPostgres::start()?;
     std::env::set_var(POSTGRES_ENV, &postgres.url);
+    std::env::set_var(POSTGRES_CA_ENV, &postgres.ca);
     shell::test_step(
         "tests",
         std::process::Command::new("cargo").args([

@@ -20,6 +20,9 @@ pub(crate) struct TestPostgres {
     dir: PathBuf,
     /// `postgres://tracecode@127.0.0.1:PORT/postgres`, for creating databases.
     pub(crate) url: String,
+    /// The certificate authority that signed the server's TLS certificate (for 127.0.0.1 and
+    /// localhost), so tests can connect with `sslmode=verify-full`.
+    pub(crate) ca: PathBuf,
 }
 
 impl TestPostgres {
@@ -33,6 +36,7 @@ impl TestPostgres {
                 .with_context(|| format!("cannot clear {}", dir.display()))?;
         }
         std::fs::create_dir_all(dir.join("socket"))?;
+        let ca = make_certificates(&dir)?;
         let as_root = shell::is_root();
         if as_root {
             // PostgreSQL refuses to run as root: the cluster belongs to Debian's postgres user.
@@ -56,8 +60,11 @@ impl TestPostgres {
         )
         .context("initdb failed")?;
         let options = format!(
-            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c max_connections=200 -c fsync=off",
-            path_str(&dir.join("socket"))?
+            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c max_connections=200 -c fsync=off \
+             -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+            path_str(&dir.join("socket"))?,
+            path_str(&dir.join("server.crt"))?,
+            path_str(&dir.join("server.key"))?,
         );
         run_as(
             as_root,
@@ -84,6 +91,7 @@ impl TestPostgres {
             bin,
             dir,
             url: format!("postgres://{USER}@127.0.0.1:{port}/postgres"),
+            ca,
         })
     }
 }
@@ -101,6 +109,83 @@ impl Drop for TestPostgres {
 }
 
 /// The newest installed server's bin directory, installing Debian's package when none is.
+/// A throwaway certificate authority and a server certificate it signed for 127.0.0.1 and
+/// localhost, made with the `openssl` command (installed with apt when missing); returns the
+/// authority's certificate.
+fn make_certificates(dir: &Path) -> Result<PathBuf> {
+    if shell::output("openssl", &["version"]).is_none() {
+        shell::apt_install(&["openssl"])?;
+    }
+    let at = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    let openssl = |args: &[&str]| -> Result<()> {
+        let output = Command::new("openssl")
+            .args(args)
+            .output()
+            .context("cannot run openssl")?;
+        if !output.status.success() {
+            anyhow::bail!(
+                "openssl {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(())
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let (ca_key, ca_crt) = (at("ca.key"), at("ca.crt"));
+    let (server_key, server_csr) = (at("server.key"), at("server.csr"));
+    let mut ca_args = vec!["req", "-x509"];
+    ca_args.extend(ec);
+    ca_args.extend(["-keyout", &ca_key, "-out", &ca_crt]);
+    ca_args.extend(["-subj", "/CN=tracecode test CA", "-days", "3"]);
+    ca_args.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
+    ca_args.extend(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    openssl(&ca_args)?;
+    let mut csr_args = vec!["req"];
+    csr_args.extend(ec);
+    csr_args.extend(["-keyout", &server_key, "-out", &server_csr]);
+    csr_args.extend(["-subj", "/CN=127.0.0.1"]);
+    openssl(&csr_args)?;
+    std::fs::write(
+        dir.join("server.ext"),
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+         extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )?;
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &at("server.csr"),
+        "-CA",
+        &at("ca.crt"),
+        "-CAkey",
+        &at("ca.key"),
+        "-CAcreateserial",
+        "-out",
+        &at("server.crt"),
+        "-days",
+        "3",
+        "-extfile",
+        &at("server.ext"),
+    ])?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // PostgreSQL refuses a key others can read.
+        std::fs::set_permissions(
+            dir.join("server.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )?;
+    }
+    Ok(dir.join("ca.crt"))
+}
+
 fn ensure_installed() -> Result<PathBuf> {
     if let Some(bin) = installed() {
         return Ok(bin);

@@ -572,3 +572,42 @@ async fn scans_keep_being_answered_during_the_largest_imports(backend: Backend) 
         failed.iter().take(5).collect::<Vec<_>>()
     );
 }
+
+/// PostgreSQL over TLS with the server verified (`sslmode=verify-full`): the store opens and its
+/// connection is encrypted; without the server's authority, or for a host name the certificate
+/// does not name, it refuses to connect. `cargo xtask test` starts the server with a
+/// certificate of its own test authority.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_verify_the_server_over_tls() {
+    let Ok(ca) = std::env::var("TRACECODE_TEST_POSTGRES_CA") else {
+        eprintln!("skipped: TRACECODE_TEST_POSTGRES_CA is not set (`cargo xtask test` sets it)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(db) = database(Backend::Postgres, dir.path()).await else {
+        return;
+    };
+    let verified = format!("{db}?sslmode=verify-full&sslrootcert={ca}");
+    let store = tracecode_registry::store::open(&verified)
+        .await
+        .expect("verify-full with the server's authority");
+    store.ping().await.expect("ping");
+    use sqlx::Connection as _;
+    let mut conn = sqlx::PgConnection::connect(&verified)
+        .await
+        .expect("connect");
+    let encrypted: bool =
+        sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(&mut conn)
+            .await
+            .expect("pg_stat_ssl");
+    assert!(encrypted);
+    // The public roots do not vouch for a test authority; a name the certificate lacks fails.
+    assert!(
+        tracecode_registry::store::open(&format!("{db}?sslmode=verify-full"))
+            .await
+            .is_err()
+    );
+    let other_name = verified.replace("127.0.0.1", "127.0.0.2");
+    assert!(tracecode_registry::store::open(&other_name).await.is_err());
+}
