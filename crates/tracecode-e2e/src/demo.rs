@@ -564,7 +564,13 @@ pub fn tokens(demo: &Demo, tools: &Tools) -> Result<Tokens> {
     }
     // A new database: the one-off scans of `load` are not in it either.
     let _ = std::fs::remove_file(demo.dir.join(LOADED_MARKER));
-    let _ = std::fs::remove_file(demo.db());
+    // A database whose tokens are gone (one made before brands) starts over, with its WAL:
+    // a stale WAL beside a new file must not be replayed into it.
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = demo.db().into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
     let db = demo.db().to_string_lossy().into_owned();
     let mut made = Vec::new();
     for ((brand, file), path) in BRANDS.iter().zip(&paths) {
