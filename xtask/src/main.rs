@@ -17,7 +17,11 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 
 const USAGE: &str = "usage: cargo xtask <demo | test | bench <area> | setup | with-postgres <command…>>
-  demo          install, build and serve the web app locally; prints its URL and sample codes
+  demo [--port N] [--lan [ADDRESS]]
+                install, build and serve the web app locally; prints its URL and sample codes.
+                --lan: over HTTPS on this machine's LAN address (found, or given) with a
+                certificate of a demo authority made here, and codes printed for it, so that
+                a phone on the same network can scan them
   test          install what is missing, then fmt, clippy, all tests, wasm32 build, the web
                 app's browser tests (headless Chromium, fake camera), trunk build, and the
                 end-to-end tests (the built app on a real registry, in Chromium)
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
 
 fn run(args: &[&str]) -> Result<()> {
     shell::enter_workspace_root()?;
+    setup::use_npm_tools()?;
     match args {
         ["demo", rest @ ..] => demo::run(rest),
         ["test"] => test(),
@@ -92,7 +97,9 @@ const POSTGRES_CA_ENV: &str = "TRACECODE_TEST_POSTGRES_CA";
 
 /// Everything CI checks, in the order that fails fastest.
 fn test() -> Result<()> {
-    setup::ensure_web_tools()?;
+    // Trunk and the wasm-bindgen CLI (if missing) build while ours compile; the browser steps
+    // wait for them.
+    let installs = setup::start_web_tools()?;
     shell::step("format", "cargo", &["fmt", "--all", "--check"])?;
     shell::step(
         "clippy (native)",
@@ -122,6 +129,15 @@ fn test() -> Result<()> {
             "warnings",
         ],
     )?;
+    shell::step(
+        "compile the tests",
+        "cargo",
+        &["test", "--workspace", "--locked", "--no-run"],
+    )?;
+    // Tests run with both cores to themselves: some of them count time.
+    if installs.pending() {
+        shell::timed("wait for the tools", "cargo install", || installs.finish())?;
+    }
     // The registry's suite runs on SQLite and on this real PostgreSQL server.
     let postgres = postgres::TestPostgres::start()?;
     std::env::set_var(POSTGRES_ENV, &postgres.url);

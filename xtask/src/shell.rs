@@ -3,7 +3,8 @@
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
@@ -19,15 +20,42 @@ pub(crate) fn workspace_root() -> PathBuf {
 /// installed tools are found.
 pub(crate) fn enter_workspace_root() -> Result<()> {
     std::env::set_current_dir(workspace_root()).context("cannot enter the workspace root")?;
-    let cargo_bin = cargo_home().join("bin");
+    let _ = started();
+    prepend_path(&cargo_home().join("bin"))
+}
+
+/// Puts `dir` first on PATH, for this process and the commands it starts, unless it is there.
+pub(crate) fn prepend_path(dir: &Path) -> Result<()> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths: Vec<PathBuf> = std::env::split_paths(&path).collect();
-    if !paths.contains(&cargo_bin) {
-        paths.insert(0, cargo_bin);
-        // Safe here: xtask is single-threaded when it sets up its environment.
+    if paths.first().map(PathBuf::as_path) != Some(dir) {
+        paths.retain(|p| p != dir);
+        paths.insert(0, dir.to_path_buf());
+        // Safe here: xtask sets up its environment before it starts any thread.
         std::env::set_var("PATH", std::env::join_paths(paths)?);
     }
     Ok(())
+}
+
+/// When xtask started: every step line says how long ago.
+fn started() -> Instant {
+    static STARTED: OnceLock<Instant> = OnceLock::new();
+    *STARTED.get_or_init(Instant::now)
+}
+
+/// `1m05s` or `12.3s`.
+pub(crate) fn minutes(elapsed: Duration) -> String {
+    let seconds = elapsed.as_secs_f64();
+    if seconds < 60.0 {
+        format!("{seconds:.1}s")
+    } else {
+        format!("{}m{:02}s", elapsed.as_secs() / 60, elapsed.as_secs() % 60)
+    }
+}
+
+/// A line of the job's log, stamped with the time since xtask started.
+pub(crate) fn note(text: &str) {
+    println!("==> [{:>6}] {text}", minutes(started().elapsed()));
 }
 
 /// `$CARGO_HOME`, or `~/.cargo`.
@@ -55,10 +83,28 @@ pub(crate) fn run_with(command: &mut Command) -> Result<()> {
     Ok(())
 }
 
-/// A named step of a larger job.
+/// A named step of a larger job: a stamped line before it, and how long it took after.
 pub(crate) fn step(name: &str, program: &str, args: &[&str]) -> Result<()> {
-    println!("\n==> {name}: {program} {}", args.join(" "));
-    run(program, args).with_context(|| format!("step {name:?} failed"))
+    timed(name, &format!("{program} {}", args.join(" ")), || {
+        run(program, args)
+    })
+}
+
+/// [`step`], run in `dir`.
+pub(crate) fn step_in(name: &str, dir: &Path, program: &str, args: &[&str]) -> Result<()> {
+    timed(name, &format!("{program} {}", args.join(" ")), || {
+        run_with(Command::new(program).args(args).current_dir(dir))
+    })
+}
+
+/// Runs `work` as the step `name` (which runs `what`), stamped and timed.
+pub(crate) fn timed<T>(name: &str, what: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    println!();
+    note(&format!("{name}: {what}"));
+    let start = Instant::now();
+    let result = work().with_context(|| format!("step {name:?} failed"))?;
+    println!("    {name}: done in {}", minutes(start.elapsed()));
+    Ok(result)
 }
 
 /// `trunk build --release` of the web app. Without `TRACECODE_ROOT_KEYS` it is the demo build
@@ -71,15 +117,17 @@ pub(crate) fn trunk_release_build() -> Result<()> {
     if keys.trim().is_empty() {
         command.env("TRACECODE_DEMO", "1");
     }
-    println!("\n==> web app release build: trunk build --release");
-    run_with(&mut command).context("step \"web app release build\" failed")
+    timed("web app release build", "trunk build --release", || {
+        run_with(&mut command)
+    })
 }
 
 /// Runs `cargo test …` as the named step, passing its output through. On failure the error
 /// names the failing tests and their panic messages, so that the last lines of a long log
 /// (all a CI summary may show) say what failed.
 pub(crate) fn test_step(name: &str, command: &mut Command) -> Result<()> {
-    println!("\n==> {name}: {command:?}");
+    println!();
+    note(&format!("{name}: {command:?}"));
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

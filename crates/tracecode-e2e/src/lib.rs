@@ -4,10 +4,13 @@
 //!
 //! `cargo xtask test` builds the app and runs them; `cargo xtask test e2e` runs them alone.
 
-pub mod demo;
-pub mod fixtures;
 pub mod video;
 pub mod world;
+
+/// The demo world (its own crate, so that `cargo xtask demo` compiles no browser machinery),
+/// which the journey tests run.
+pub use tracecode_demo as demo;
+pub use tracecode_demo::{fixtures, lan};
 
 /// Set by xtask: the tests run for real. Without it they say they were skipped, so a plain
 /// `cargo test --workspace` without Chromium or a built app does not fail.

@@ -80,9 +80,7 @@ pub struct Browsers {
 impl World {
     /// The built app: `TRACECODE_E2E_DIST`, or the workspace's `dist/`.
     pub fn built_app() -> PathBuf {
-        std::env::var_os("TRACECODE_E2E_DIST")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| workspace_root().join("dist"))
+        tracecode_demo::built_app()
     }
 
     /// Starts everything and loads `units` (serial, lot) with their events and the recall.
@@ -660,32 +658,7 @@ impl WebDriverCompatibleCommand for ElementQuery {
     }
 }
 
-/// Copies the files of `from` (not its folders) into `to`, created if missing: the built app
-/// is flat, and a copy of it is what the demo, the benchmark and the static-site test serve.
-pub fn copy_files(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in
-        std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?
-    {
-        let entry = entry?;
-        if entry.file_type()?.is_file() {
-            std::fs::copy(entry.path(), to.join(entry.file_name()))?;
-        }
-    }
-    Ok(())
-}
-
-/// Copies a folder tree into `to`.
-pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
-    copy_files(from, to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
-        }
-    }
-    Ok(())
-}
+pub use tracecode_demo::{copy_files, copy_tree};
 
 /// Serves `dir` as a static host would, on a loopback port, until the test ends: files as they
 /// are, `index.html` for any other path (the code URLs `/01/…`), 405 for anything but GET and

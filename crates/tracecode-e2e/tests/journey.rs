@@ -1,13 +1,13 @@
 //! The whole journey with the real pieces: `tracecode` (the issuer CLI) makes keys, a trust
 //! list and batches; `tracecode-registry` (the binary, on SQLite) imports them and their EPCIS
 //! events over HTTP and serves the built app; Chromium scans from its fake camera. The same
-//! world as `cargo xtask demo` (`tracecode_e2e::demo`). Screenshots in target/e2e/screenshots.
+//! world as `cargo xtask demo` (`tracecode_demo`). Screenshots in target/e2e/screenshots.
 
 use anyhow::{Context, Result};
-use tracecode_e2e::demo::{self, Registry, Tools};
-use tracecode_e2e::enabled;
+use tracecode_e2e::demo::{self, Listen, Registry, Tools};
 use tracecode_e2e::fixtures::path_of;
 use tracecode_e2e::world::{copy_files, copy_tree, free_port, Browsers, World};
+use tracecode_e2e::{enabled, lan};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issued_imported_scanned_copied_recalled_and_checked_offline() -> Result<()> {
@@ -138,4 +138,77 @@ async fn a_static_site_shows_the_issuers_provenance_without_a_registry() -> Resu
     page.screenshot("1-genuine-from-static-files").await?;
     page.assert_clean().await?;
     page.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lan_demo_serves_https_and_prints_codes_for_its_own_address() -> Result<()> {
+    if !enabled("LAN demo") {
+        return Ok(());
+    }
+    let tools = Tools::from_env().context("the LAN demo needs the built CLI and registry")?;
+    let dir = tempfile::tempdir()?;
+    // Loopback stands in for the LAN address: the same code path, reachable here.
+    let ip: std::net::IpAddr = "127.0.0.1".parse()?;
+    let port = free_port()?;
+    let tls = lan::certificate(&dir.path().join("tls"), ip)?;
+    let listen = Listen {
+        ip,
+        port,
+        tls: Some(tls.clone()),
+    };
+    let base = listen.base();
+    assert_eq!(base, format!("https://127.0.0.1:{port}"));
+    let host = format!("127.0.0.1:{port}");
+    // A world first made for the loopback demo's host is issued again for the LAN host.
+    let first = demo::prepare(dir.path(), &tools)?;
+    assert!(first.units[0]
+        .url
+        .starts_with("https://demo.tracecode.test/01/"));
+    let world = demo::prepare_for_host(dir.path(), &tools, &host)?;
+    assert_eq!(world.units.len(), first.units.len());
+    for unit in &world.units {
+        assert!(unit.url.starts_with(&format!("{base}/01/")), "{}", unit.url);
+    }
+    for case in &world.cases {
+        assert!(case.code.starts_with(&format!("{base}/")), "{}", case.code);
+    }
+    let tokens = demo::tokens(&world, &tools)?;
+    let registry = Registry::start_on(&world, &tools, &listen, &World::built_app()).await?;
+    // The loader speaks HTTPS, trusting the demo authority and nothing else.
+    demo::load(&world, &registry.base, &tokens).await?;
+
+    // Plain HTTP on the same port gets no page.
+    let mut plain = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    plain
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut answer = Vec::new();
+    let _ = plain.read_to_end(&mut answer).await;
+    assert!(!answer.starts_with(b"HTTP/1.1 200"), "{answer:?}");
+
+    // A phone's camera opens a printed code: Chromium accepting exactly this certificate.
+    let browsers = Browsers::start().await?;
+    let accept = format!("--ignore-certificate-errors-spki-list={}", tls.spki_sha256);
+    let page = browsers
+        .open(&base, "lan-demo", None, "en-US", &[&accept])
+        .await?;
+    page.open(path_of(&world.case("genuine").code)).await?;
+    let headline = page.text_of(".verdict[data-verdict=Genuine] h2").await?;
+    assert!(headline.contains("Genuine"), "{headline}");
+    page.wait_for("[data-answer=first]").await?;
+    let secure: bool = page
+        .client
+        .execute(
+            "return window.isSecureContext && location.protocol === 'https:'",
+            vec![],
+        )
+        .await?
+        .as_bool()
+        .unwrap_or(false);
+    assert!(secure, "the page is not a secure context over HTTPS");
+    page.screenshot("lan-genuine-over-https").await?;
+    page.assert_clean().await?;
+    page.close().await?;
+    registry.stop().await
 }

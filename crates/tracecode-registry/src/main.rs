@@ -24,6 +24,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start: the size of the serve variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the HTTP API.
@@ -92,6 +94,14 @@ enum Command {
             value_parser = frame_ancestor
         )]
         frame_ancestors: Vec<String>,
+        /// Serve HTTPS with this PEM certificate chain (the server's certificate first);
+        /// needs `--tls-key`. Without it the registry speaks plain HTTP, for a reverse proxy
+        /// in front that terminates TLS.
+        #[arg(long, env = "TRACECODE_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of `--tls-cert`.
+        #[arg(long, env = "TRACECODE_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Create an API token of one brand; it is printed once and stored hashed.
     CreateToken {
@@ -171,7 +181,15 @@ async fn run(cli: Cli) -> Result<()> {
             max_connections,
             app_dir,
             frame_ancestors,
+            tls_cert,
+            tls_key,
         } => {
+            let tls = match (&tls_cert, &tls_key) {
+                (Some(chain), Some(key)) => {
+                    Some(serve::Tls::from_pem_files(chain, key).map_err(anyhow::Error::msg)?)
+                }
+                _ => None,
+            };
             let roots = roots
                 .iter()
                 .map(|spec| load_public(spec))
@@ -250,14 +268,14 @@ async fn run(cli: Cli) -> Result<()> {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
-            tracing::info!(address = %listener.local_addr()?, "serving");
+            tracing::info!(address = %listener.local_addr()?, https = tls.is_some(), "serving");
             let bounds = Bounds {
                 header_read: Duration::from_secs(header_timeout.max(1)),
                 request: Duration::from_secs(request_timeout.max(1)),
                 max_connections: max_connections.max(1),
                 ..Bounds::default()
             };
-            serve::serve(listener, app(state), bounds, serve::stop_signal()).await?;
+            serve::serve_with(listener, app(state), bounds, tls, serve::stop_signal()).await?;
             Ok(())
         }
         Command::CreateToken {

@@ -5,9 +5,14 @@
 //! its headers within `header_read`, each request must be answered within `request` (408
 //! otherwise), at most `max_connections` are served at once (the rest wait in the listen
 //! backlog), and a stop signal lets requests in flight finish for up to `grace`.
+//!
+//! With a certificate ([`Tls`]) it speaks HTTPS itself: for a machine with no reverse proxy in
+//! front, such as the demo on a LAN (`cargo xtask demo --lan`), where a phone's browser opens
+//! the camera only for a secure page.
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +25,10 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::rustls::pki_types::pem::PemObject as _;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 use tower_http::timeout::TimeoutLayer;
 
@@ -48,11 +57,61 @@ impl Default for Bounds {
     }
 }
 
+/// A certificate chain and its private key, for serving HTTPS.
+#[derive(Clone)]
+pub struct Tls(TlsAcceptor);
+
+impl std::fmt::Debug for Tls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Tls(…)")
+    }
+}
+
+impl Tls {
+    /// Reads a PEM certificate chain (the server's first) and a PEM private key.
+    pub fn from_pem_files(chain: &Path, key_file: &Path) -> Result<Self, String> {
+        let certificates = CertificateDer::pem_file_iter(chain)
+            .and_then(|certificates| certificates.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| format!("{}: no PEM certificate chain: {e}", chain.display()))?;
+        if certificates.is_empty() {
+            return Err(format!("{}: no certificate in it", chain.display()));
+        }
+        let key = PrivateKeyDer::from_pem_file(key_file)
+            .map_err(|e| format!("{}: no PEM private key: {e}", key_file.display()))?;
+        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        let mut config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS set-up: {e}"))?
+            .with_no_client_auth()
+            .with_single_cert(certificates, key)
+            .map_err(|e| {
+                format!(
+                    "{} and {} do not make a certificate and its key: {e}",
+                    chain.display(),
+                    key_file.display()
+                )
+            })?;
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(Self(TlsAcceptor::from(Arc::new(config))))
+    }
+}
+
 /// Serves `app` on `listener` until `stop` completes, then lets requests in flight finish.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     bounds: Bounds,
+    stop: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    serve_with(listener, app, bounds, None, stop).await
+}
+
+/// [`serve`], over TLS when `tls` is given.
+pub async fn serve_with(
+    listener: TcpListener,
+    app: Router,
+    bounds: Bounds,
+    tls: Option<Tls>,
     stop: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let app = app.layer(TimeoutLayer::with_status_code(
@@ -106,12 +165,34 @@ pub async fn serve(
                 )
             }
         });
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let watched = graceful.watch(connection);
+        let builder = Arc::clone(&builder);
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
+        let handshake_time = bounds.header_read;
         tokio::spawn(async move {
-            if let Err(e) = watched.await {
+            let result = match tls {
+                None => {
+                    let connection = builder
+                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                        .into_owned();
+                    watcher.watch(connection).await
+                }
+                // The handshake is bounded like a request's headers: a client that opens a
+                // connection and says nothing must not hold a slot.
+                Some(Tls(acceptor)) => {
+                    match tokio::time::timeout(handshake_time, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => {
+                            let connection = builder
+                                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                                .into_owned();
+                            watcher.watch(connection).await
+                        }
+                        Ok(Err(e)) => Err(e.into()),
+                        Err(_) => Err("TLS handshake timed out".into()),
+                    }
+                }
+            };
+            if let Err(e) = result {
                 tracing::debug!(error = %e, %peer, "connection ended with an error");
             }
             drop(permit);

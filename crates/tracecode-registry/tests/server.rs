@@ -1,5 +1,5 @@
 //! The real `tracecode-registry` binary on both backends: `create-token`, then `serve` on port 0,
-//! spoken to over loopback HTTP; and its refusals to start.
+//! spoken to over loopback HTTP (and HTTPS with a certificate); and its refusals to start.
 
 mod common;
 
@@ -610,4 +610,158 @@ async fn postgres_connections_verify_the_server_over_tls() {
     );
     let other_name = verified.replace("127.0.0.1", "127.0.0.2");
     assert!(tracecode_registry::store::open(&other_name).await.is_err());
+}
+
+/// A certificate authority and a server certificate for 127.0.0.1, as PEM files in `dir`.
+fn loopback_certificate(
+    dir: &std::path::Path,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let authority_key = rcgen::KeyPair::generate().expect("key");
+    let mut authority = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    authority.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    authority
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "test authority");
+    let authority_cert = authority.self_signed(&authority_key).expect("authority");
+    let issuer = rcgen::Issuer::new(authority, &authority_key);
+    let key = rcgen::KeyPair::generate().expect("server key");
+    let server = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .expect("server params")
+        .signed_by(&key, &issuer)
+        .expect("server certificate");
+    let paths = (
+        dir.join("ca.crt"),
+        dir.join("server.crt"),
+        dir.join("server.key"),
+    );
+    std::fs::write(&paths.0, authority_cert.pem()).expect("write");
+    std::fs::write(&paths.1, server.pem()).expect("write");
+    std::fs::write(&paths.2, key.serialize_pem()).expect("write");
+    paths
+}
+
+#[test]
+fn https_is_served_with_a_given_certificate() {
+    use rustls::pki_types::pem::PemObject as _;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (authority, chain, key) = loopback_certificate(dir.path());
+    let db = dir.path().join("r.db");
+    let server = serve_with(
+        db.to_str().expect("utf8"),
+        dir.path(),
+        &[
+            "--tls-cert",
+            chain.to_str().expect("utf8"),
+            "--tls-key",
+            key.to_str().expect("utf8"),
+            "--header-timeout",
+            "1",
+        ],
+    );
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from_pem_file(&authority).expect("authority"))
+        .expect("root");
+    let config = std::sync::Arc::new(
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
+    );
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
+    let mut connection =
+        rustls::ClientConnection::new(std::sync::Arc::clone(&config), name).expect("client");
+    let mut socket = TcpStream::connect(server.address).expect("connect");
+    let mut tls = rustls::Stream::new(&mut connection, &mut socket);
+    tls.write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .expect("request over TLS");
+    let mut reply = String::new();
+    let _ = tls.read_to_string(&mut reply);
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+
+    // Plain HTTP on the same port gets no answer.
+    let mut plain = TcpStream::connect(server.address).expect("connect");
+    plain
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    plain
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("write");
+    let mut answer = Vec::new();
+    let _ = plain.read_to_end(&mut answer);
+    assert!(!answer.starts_with(b"HTTP/1.1 200"), "{answer:?}");
+
+    // A client that connects and never says hello is cut after the header timeout.
+    let mut silent = TcpStream::connect(server.address).expect("connect");
+    silent
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let started = std::time::Instant::now();
+    let mut nothing = Vec::new();
+    let _ = silent.read_to_end(&mut nothing);
+    assert!(started.elapsed() < Duration::from_secs(9), "not cut");
+}
+
+#[test]
+fn bad_tls_files_are_refused_at_start_by_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_, chain, key) = loopback_certificate(dir.path());
+    let other_dir = tempfile::tempdir().expect("temp dir");
+    let (_, _, other_key) = loopback_certificate(other_dir.path());
+    let trust = trust_list_file(dir.path());
+    let db = dir.path().join("r.db");
+    let root = vectors::root_public_key().to_string();
+    let text = |p: &std::path::Path| p.to_str().expect("utf8").to_owned();
+    let cases = [
+        (vec!["--tls-cert".to_owned(), text(&chain)], "--tls-key"),
+        (
+            vec![
+                "--tls-cert".to_owned(),
+                text(&key),
+                "--tls-key".into(),
+                text(&key),
+            ],
+            "no certificate",
+        ),
+        (
+            vec![
+                "--tls-cert".to_owned(),
+                text(&chain),
+                "--tls-key".into(),
+                text(&chain),
+            ],
+            "no PEM private key",
+        ),
+        (
+            vec![
+                "--tls-cert".to_owned(),
+                text(&chain),
+                "--tls-key".into(),
+                text(&other_key),
+            ],
+            "do not make a certificate and its key",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let output = Command::new(BINARY)
+            .args([
+                "serve",
+                "--db",
+                db.to_str().expect("utf8"),
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .arg("--trust-list")
+            .arg(&trust)
+            .args(["--root", &root])
+            .args(&extra)
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{extra:?} started");
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+    }
 }

@@ -2,7 +2,7 @@
 //! trust list signed with `tracecode trust-list`, batches issued with `tracecode issue`, and
 //! the registry binary serving the app, loaded over its HTTP API with the batches, an EPCIS
 //! document, a recall and the scans of a cloned label. `cargo xtask demo` runs it for people
-//! (`bin/demo.rs`); the journey test (`tests/journey.rs`) runs it for CI.
+//! (`bin/demo.rs`); the journey tests (`crates/tracecode-e2e/tests/journey.rs`) run it for CI.
 //!
 //! The root key is the published demo root of docs/PAYLOAD.md, so the default app build,
 //! which pins it and says it is a demo on every screen, trusts the demo's trust list.
@@ -20,6 +20,43 @@ use serde_json::{json, Value};
 use tracecode_core::vectors;
 
 use crate::fixtures::{gtin, lot_uri, unit_uri};
+
+pub mod fixtures;
+pub mod lan;
+
+/// The built web app: `dist/` of the workspace, or `TRACECODE_E2E_DIST`.
+pub fn built_app() -> PathBuf {
+    std::env::var_os("TRACECODE_E2E_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist"))
+}
+
+/// Copies the files of `from` (not its folders) into `to`, created if missing: the built app
+/// is flat, and a copy of it is what the demo, the benchmark and the static-site test serve.
+pub fn copy_files(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in
+        std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?
+    {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies a folder tree into `to`.
+pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    copy_files(from, to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
 
 /// Binaries the demo runs: the issuer CLI and the registry.
 #[derive(Debug, Clone)]
@@ -52,7 +89,8 @@ impl Tools {
 }
 
 /// The host printed in demo codes. Not signed, and not used: the app verifies a code opened on
-/// any host, so the sheet's links open the local page.
+/// any host, so the sheet's links open the local page. The LAN demo prints its own address
+/// instead ([`prepare_for_host`]), so that a phone's camera opens its codes on this machine.
 pub const HOST: &str = "demo.tracecode.test";
 
 /// The production day of every demo unit.
@@ -149,12 +187,32 @@ fn run(tools_path: &Path, args: &[&str], what: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// Keys, trust list, batches and the EPCIS document in `dir`. What exists is reused: keys,
-/// the trust list (signed for a year), issued batches.
+/// Keys, trust list, batches and the EPCIS document in `dir`, the codes printed for [`HOST`].
 pub fn prepare(dir: &Path, tools: &Tools) -> Result<Demo> {
+    prepare_for_host(dir, tools, HOST)
+}
+
+/// The batches' folders, made by `tracecode issue`.
+const BATCH_DIRS: [&str; 3] = ["batch-dairy", "batch-tea", "batch-unknown"];
+
+/// Keys, trust list, batches and the EPCIS document in `dir`, the codes printed for `host`.
+/// What exists is reused: keys, the trust list (signed for a year), issued batches (issued
+/// again when the host changed: the same signed units, printed with the new host).
+pub fn prepare_for_host(dir: &Path, tools: &Tools, host: &str) -> Result<Demo> {
     let keys = dir.join("keys");
     std::fs::create_dir_all(&keys)?;
     let dir = dir.canonicalize()?;
+    let host_file = dir.join("host");
+    if std::fs::read_to_string(&host_file).ok().as_deref() != Some(host) {
+        for batch in BATCH_DIRS {
+            let folder = dir.join(batch);
+            if folder.exists() {
+                std::fs::remove_dir_all(&folder)
+                    .with_context(|| format!("cannot remove {}", folder.display()))?;
+            }
+        }
+        std::fs::write(&host_file, host)?;
+    }
     let keys = keys.canonicalize()?;
     let key = |name: &str| keys.join(name).to_string_lossy().into_owned();
     write_demo_root(&keys)?;
@@ -285,7 +343,7 @@ pub fn prepare(dir: &Path, tools: &Tools) -> Result<Demo> {
             "--key-id".into(),
             (*key_id).into(),
             "--host".into(),
-            HOST.into(),
+            host.into(),
             "--out".into(),
             out.to_string_lossy().into_owned(),
             // Demo serials are reproducible, so a second run issues the same codes.
@@ -608,19 +666,60 @@ pub fn tokens(demo: &Demo, tools: &Tools) -> Result<Tokens> {
 pub struct Registry {
     child: tokio::process::Child,
     pub base: String,
-    port: u16,
+    address: std::net::SocketAddr,
     command: Vec<String>,
     registry: PathBuf,
 }
 
+/// Where and how the demo's registry listens.
+#[derive(Debug, Clone)]
+pub struct Listen {
+    pub ip: std::net::IpAddr,
+    pub port: u16,
+    /// HTTPS with this certificate (the LAN demo), else plain HTTP.
+    pub tls: Option<crate::lan::LanCertificate>,
+}
+
+impl Listen {
+    /// Plain HTTP on loopback.
+    pub fn loopback(port: u16) -> Self {
+        Self {
+            ip: std::net::Ipv4Addr::LOCALHOST.into(),
+            port,
+            tls: None,
+        }
+    }
+
+    /// `http://127.0.0.1:8080` or `https://192.168.1.23:8443`.
+    pub fn base(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!(
+            "{scheme}://{}",
+            std::net::SocketAddr::new(self.ip, self.port)
+        )
+    }
+}
+
 impl Registry {
+    /// The registry on loopback over plain HTTP.
     pub async fn start(demo: &Demo, tools: &Tools, port: u16, app_dir: &Path) -> Result<Self> {
-        let command = vec![
+        Self::start_on(demo, tools, &Listen::loopback(port), app_dir).await
+    }
+
+    /// The registry as `listen` says.
+    pub async fn start_on(
+        demo: &Demo,
+        tools: &Tools,
+        listen: &Listen,
+        app_dir: &Path,
+    ) -> Result<Self> {
+        let address = std::net::SocketAddr::new(listen.ip, listen.port);
+        let mut command = vec![
             "serve".to_owned(),
             "--db".into(),
             demo.db().to_string_lossy().into_owned(),
             "--listen".into(),
-            format!("127.0.0.1:{port}"),
+            address.to_string(),
             "--trust-list".into(),
             demo.trust_list().to_string_lossy().into_owned(),
             "--root".into(),
@@ -628,17 +727,27 @@ impl Registry {
             "--app-dir".into(),
             app_dir.to_string_lossy().into_owned(),
             // The demo's own scans "from other phones" name their networks in this header;
-            // the browser's scans come without it, from loopback itself.
+            // the browser's scans come without it. Only this machine's own address (the
+            // demo's loader) is believed.
             "--client-ip-header".into(),
             "X-Forwarded-For".into(),
             "--trusted-proxy".into(),
-            "127.0.0.1".into(),
+            listen.ip.to_string(),
         ];
+        if let Some(tls) = &listen.tls {
+            command.extend([
+                "--tls-cert".to_owned(),
+                tls.chain.to_string_lossy().into_owned(),
+                "--tls-key".into(),
+                tls.key.to_string_lossy().into_owned(),
+            ]);
+            trust_authority(&tls.authority)?;
+        }
         let child = spawn(&tools.registry, &command)?;
         let mut registry = Self {
             child,
-            base: format!("http://127.0.0.1:{port}"),
-            port,
+            base: listen.base(),
+            address,
             command,
             registry: tools.registry.clone(),
         };
@@ -651,17 +760,14 @@ impl Registry {
             if let Some(status) = self.child.try_wait()? {
                 bail!("the registry exited at start ({status}); its messages are above");
             }
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-            {
+            if tokio::net::TcpStream::connect(self.address).await.is_ok() {
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         bail!(
-            "the registry did not listen on port {} within 10 s",
-            self.port
+            "the registry did not listen on {} within 10 s",
+            self.address
         )
     }
 
@@ -704,6 +810,48 @@ fn spawn(registry: &Path, args: &[String]) -> Result<tokio::process::Child> {
         .with_context(|| format!("cannot start {}", registry.display()))
 }
 
+/// Certificate authorities the demo's client trusts besides none: the LAN demo's own.
+static AUTHORITIES: std::sync::Mutex<Vec<rustls::pki_types::CertificateDer<'static>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Trusts the authority in this PEM file for the demo's requests from now on.
+pub fn trust_authority(pem: &Path) -> Result<()> {
+    use rustls::pki_types::pem::PemObject as _;
+    let certificate = rustls::pki_types::CertificateDer::from_pem_file(pem)
+        .with_context(|| format!("{}: no PEM certificate", pem.display()))?;
+    let mut authorities = AUTHORITIES
+        .lock()
+        .map_err(|_| anyhow::anyhow!("authorities poisoned"))?;
+    if !authorities.contains(&certificate) {
+        authorities.push(certificate);
+    }
+    Ok(())
+}
+
+/// HTTP, or HTTPS trusting only [`trust_authority`]'s authorities.
+fn connector(
+) -> Result<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>> {
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in AUTHORITIES
+        .lock()
+        .map_err(|_| anyhow::anyhow!("authorities poisoned"))?
+        .iter()
+    {
+        roots.add(certificate.clone())?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(config)
+        .https_or_http()
+        .enable_http1()
+        .build())
+}
+
 /// One `POST` to the registry; fails unless it succeeds.
 pub async fn post(
     base: &str,
@@ -724,7 +872,7 @@ async fn post_from(
     content_type: &str,
     body: String,
 ) -> Result<Value> {
-    let client_http = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let client_http = Client::builder(TokioExecutor::new()).build::<_, Full<Bytes>>(connector()?);
     let mut request = hyper::Request::builder()
         .method("POST")
         .uri(format!("{base}{path}"))
