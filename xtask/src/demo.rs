@@ -93,6 +93,8 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
         ],
     )?;
     if installs.pending() {
+        // Trunk would build these itself; meanwhile the tools are still compiling.
+        shell::prebuild_web_wasm()?;
         shell::timed("wait for the tools", "cargo install", || installs.finish())?;
     }
     shell::trunk_release_build()?;
@@ -103,10 +105,18 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
         demo.args(["--lan", lan]);
     }
     shell::note("starting the demo");
-    shell::run_with(
-        demo.env("TRACECODE_CLI_BIN", bins.join("tracecode"))
-            .env("TRACECODE_REGISTRY_BIN", bins.join("tracecode-registry")),
-    )
+    demo.env("TRACECODE_CLI_BIN", bins.join("tracecode"))
+        .env("TRACECODE_REGISTRY_BIN", bins.join("tracecode-registry"));
+    // The demo takes xtask's place, so that a SIGTERM to `cargo xtask demo` (a service
+    // manager, `timeout`) reaches it and stops its registry instead of orphaning both.
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+        let error = demo.exec();
+        bail!("cannot start {}: {error}", bins.join("demo").display())
+    }
+    #[cfg(not(unix))]
+    shell::run_with(&mut demo)
 }
 
 #[cfg(test)]

@@ -136,6 +136,8 @@ fn test() -> Result<()> {
     )?;
     // Tests run with both cores to themselves: some of them count time.
     if installs.pending() {
+        // Trunk would build these itself; meanwhile the tools are still compiling.
+        shell::prebuild_web_wasm()?;
         shell::timed("wait for the tools", "cargo install", || installs.finish())?;
     }
     // The registry's suite runs on SQLite and on this real PostgreSQL server.

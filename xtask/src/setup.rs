@@ -5,8 +5,9 @@
 //! Compiling tools is most of a fresh machine's wait, so as little is compiled as can be:
 //! wasm-opt comes ready-made from npm (Binaryen's own WebAssembly build, byte-for-byte the same
 //! output as the native one), Trunk and the wasm-bindgen CLI are built without the TLS stacks we
-//! never use (Trunk runs offline; the test runner talks to a WebDriver on loopback), and both
-//! builds run in the background ([`Installs`]) while the caller compiles our own crates.
+//! never use (Trunk runs offline; the test runner talks to a WebDriver on loopback) and without
+//! optimisation, and both builds run in the background ([`Installs`]) while the caller
+//! compiles our own crates.
 
 use std::fs::File;
 use std::io::{BufRead as _, BufReader, IsTerminal as _};
@@ -36,7 +37,7 @@ const NPM_TOOLS_DIR: &str = "target/tools";
 /// wasm-bindgen CLI: the progress bars' lengths. Counted from the logs of a build on Linux; a
 /// build that compiles more just fills its bar late.
 const TRUNK_CRATES: u64 = 368;
-const WASM_BINDGEN_CRATES: u64 = 160;
+const WASM_BINDGEN_CRATES: u64 = 150;
 
 /// wasm32 target, Trunk, the wasm-bindgen CLI matching Cargo.lock, and wasm-opt, waiting for
 /// all of them.
@@ -134,6 +135,14 @@ impl Tool {
         if self.locked {
             command.arg("--locked");
         }
+        // Unoptimised: Trunk's release profile asks for fat LTO in one codegen unit, and the
+        // optimiser is most of the build (Trunk, 2 cores: 637 s of CPU as released, 348 s so),
+        // for tools whose own speed hardly shows (a no-change `trunk build` takes 5.5 s either
+        // way: it waits on cargo and wasm-opt). Their output is the same (checked: dist/).
+        command
+            .env("CARGO_PROFILE_RELEASE_LTO", "false")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0");
         let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

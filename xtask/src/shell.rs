@@ -113,13 +113,52 @@ pub(crate) fn timed<T>(name: &str, what: &str, work: impl FnOnce() -> Result<T>)
 pub(crate) fn trunk_release_build() -> Result<()> {
     let mut command = Command::new("trunk");
     command.args(["build", "--release"]);
+    web_build_env(&mut command);
+    timed("web app release build", "trunk build --release", || {
+        run_with(&mut command)
+    })
+}
+
+/// The environment of the web app's release build: the demo build unless root keys are given.
+fn web_build_env(command: &mut Command) {
     let keys = std::env::var("TRACECODE_ROOT_KEYS").unwrap_or_default();
     if keys.trim().is_empty() {
         command.env("TRACECODE_DEMO", "1");
     }
-    timed("web app release build", "trunk build --release", || {
-        run_with(&mut command)
-    })
+}
+
+/// The wasm binaries Trunk builds (index.html): package, cargo profile, binary.
+const WEB_WASM: [(&str, &str, &str); 2] = [
+    ("tracecode-web", "wasm-release", "tracecode-web"),
+    ("tracecode-scan-worker", "wasm-worker", "scan-worker"),
+];
+
+/// Compiles the web app's wasm binaries exactly as `trunk build --release` will (same
+/// profiles, target, features and environment), so that Trunk then finds them fresh: on a fresh
+/// machine this runs while Trunk itself is still being built.
+pub(crate) fn prebuild_web_wasm() -> Result<()> {
+    for (package, profile, bin) in WEB_WASM {
+        let args = [
+            "build",
+            "--target=wasm32-unknown-unknown",
+            "--profile",
+            profile,
+            "--locked",
+            "--package",
+            package,
+            "--bin",
+            bin,
+        ];
+        let mut command = Command::new("cargo");
+        command.args(args);
+        web_build_env(&mut command);
+        timed(
+            &format!("web app's {bin} wasm ({profile})"),
+            &format!("cargo {}", args.join(" ")),
+            || run_with(&mut command),
+        )?;
+    }
+    Ok(())
 }
 
 /// Runs `cargo test …` as the named step, passing its output through. On failure the error
