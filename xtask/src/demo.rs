@@ -72,7 +72,9 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
     if std::env::var_os("TRACECODE_ROOT_KEYS").is_some() {
         bail!("TRACECODE_ROOT_KEYS is set: the demo's trust list is signed by the demo root, unset it first");
     }
-    let installs = setup::start_web_tools()?;
+    let mut installs = setup::start_web_tools()?;
+    // The web app's wasm compiles beside our binaries (another profile: no lock between them).
+    setup::start_web_wasm(&mut installs)?;
     // Unoptimised (Cargo.toml, `demo-build`): half the compile time of a release build, and
     // fast enough for a few hundred units.
     shell::step(
@@ -92,11 +94,11 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
             "--bins",
         ],
     )?;
-    if installs.pending() {
-        // Trunk would build these itself; meanwhile the tools are still compiling.
-        shell::prebuild_web_wasm()?;
-        shell::timed("wait for the tools", "cargo install", || installs.finish())?;
-    }
+    shell::timed(
+        "wait for the tools and the wasm",
+        "background builds",
+        || installs.finish(),
+    )?;
     shell::trunk_release_build()?;
     let bins = shell::workspace_root().join("target/demo-build");
     let mut demo = Command::new(bins.join("demo"));

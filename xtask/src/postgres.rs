@@ -211,7 +211,13 @@ fn installed() -> Option<PathBuf> {
 
 fn run_as(as_root: bool, program: &Path, args: &[&str]) -> Result<()> {
     if as_root {
-        let mut command = Command::new("runuser");
+        // util-linux's runuser is in /usr/sbin, which a root shell's PATH may lack.
+        let runuser = ["/usr/sbin/runuser", "/sbin/runuser"]
+            .into_iter()
+            .map(Path::new)
+            .find(|p| p.is_file())
+            .unwrap_or(Path::new("runuser"));
+        let mut command = Command::new(runuser);
         command
             .args(["-u", "postgres", "--"])
             .arg(program)

@@ -38,6 +38,8 @@ const NPM_TOOLS_DIR: &str = "target/tools";
 /// build that compiles more just fills its bar late.
 const TRUNK_CRATES: u64 = 368;
 const WASM_BINDGEN_CRATES: u64 = 150;
+/// Crates of the web app's two wasm builds (wasm-release and wasm-worker), counted the same way.
+const WEB_WASM_CRATES: u64 = 239;
 
 /// wasm32 target, Trunk, the wasm-bindgen CLI matching Cargo.lock, and wasm-opt, waiting for
 /// all of them.
@@ -89,11 +91,7 @@ pub(crate) fn start_web_tools() -> Result<Installs> {
         }
     }
     if !installs.running.is_empty() {
-        let names: Vec<String> = installs
-            .running
-            .iter()
-            .map(|r| format!("{} {}", r.tool.krate, r.tool.version))
-            .collect();
+        let names: Vec<String> = installs.running.iter().map(|j| j.name.clone()).collect();
         shell::note(&format!(
             "building {} in the background (logs in {NPM_TOOLS_DIR}/)",
             names.join(" and ")
@@ -118,7 +116,7 @@ impl Tool {
         shell::output(self.program, &["--version"]).is_some_and(|out| out.contains(&self.expect))
     }
 
-    fn start_install(self) -> Result<Install> {
+    fn start_install(self) -> Result<Job> {
         let logs = shell::workspace_root().join(NPM_TOOLS_DIR);
         std::fs::create_dir_all(&logs)?;
         let log = logs.join(format!("install-{}.log", self.krate));
@@ -143,11 +141,39 @@ impl Tool {
             .env("CARGO_PROFILE_RELEASE_LTO", "false")
             .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
             .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0");
+        let name = format!("{} {}", self.krate, self.version);
+        let crates = self.crates;
+        Job::spawn(name, crates, command, log, Some(self))
+    }
+}
+
+/// A build running in the background, its messages going to `log`.
+struct Job {
+    /// What it builds, e.g. `trunk 0.21.14`.
+    name: String,
+    /// How many crates it compiles, about: the progress bar's length.
+    crates: u64,
+    /// The tool it installs, checked once it ends.
+    tool: Option<Tool>,
+    child: Child,
+    log: PathBuf,
+    compiled: Arc<AtomicUsize>,
+    copier: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Job {
+    fn spawn(
+        name: String,
+        crates: u64,
+        mut command: Command,
+        log: PathBuf,
+        tool: Option<Tool>,
+    ) -> Result<Self> {
         let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .with_context(|| format!("cannot start cargo install {}", self.krate))?;
+            .with_context(|| format!("cannot start the build of {name}"))?;
         let stderr = child.stderr.take().context("no stderr")?;
         let compiled = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&compiled);
@@ -165,28 +191,66 @@ impl Tool {
             }
             Ok(())
         });
-        Ok(Install {
-            tool: self,
+        Ok(Self {
+            name,
+            crates,
+            tool,
             child,
             log,
             compiled,
             copier: Some(copier),
         })
     }
+
+    /// Whether it succeeded, once ended: its command did, and the tool it installs answers.
+    fn succeeded(&self, status: std::process::ExitStatus) -> bool {
+        status.success() && self.tool.as_ref().is_none_or(Tool::is_installed)
+    }
+
+    /// When it ended, from its log's last write (the loop that waits may look late).
+    fn ended_after(&self, started: Instant) -> Duration {
+        std::fs::metadata(&self.log)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|modified| {
+                let now = std::time::SystemTime::now();
+                let ago = now.duration_since(modified).ok()?;
+                started.elapsed().checked_sub(ago)
+            })
+            .unwrap_or_else(|| started.elapsed())
+    }
 }
 
-/// A `cargo install` running in the background, its messages going to `log`.
-struct Install {
-    tool: Tool,
-    child: Child,
-    log: PathBuf,
-    compiled: Arc<AtomicUsize>,
-    copier: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+/// Compiles the web app's wasm in the background, as `trunk build --release` will
+/// ([`shell::web_wasm_builds`]): Trunk then finds it fresh.
+pub(crate) fn start_web_wasm(installs: &mut Installs) -> Result<()> {
+    let builds: Vec<String> = shell::web_wasm_builds()
+        .iter()
+        .map(|args| format!("cargo {}", args.join(" ")))
+        .collect();
+    let mut command = Command::new("sh");
+    command.args(["-c", &builds.join(" && ")]);
+    shell::web_build_env(&mut command);
+    let logs = shell::workspace_root().join(NPM_TOOLS_DIR);
+    std::fs::create_dir_all(&logs)?;
+    let job = Job::spawn(
+        "the web app's wasm".to_owned(),
+        WEB_WASM_CRATES,
+        command,
+        logs.join("web-wasm.log"),
+        None,
+    )?;
+    shell::note(&format!(
+        "compiling the web app's wasm in the background ({})",
+        builds.join("; ")
+    ));
+    installs.running.push(job);
+    Ok(())
 }
 
-/// The tool builds [`start_web_tools`] started.
+/// The builds [`start_web_tools`] and [`start_web_wasm`] started.
 pub(crate) struct Installs {
-    running: Vec<Install>,
+    running: Vec<Job>,
     started: Instant,
 }
 
@@ -215,9 +279,9 @@ impl Installs {
             .running
             .iter()
             .map(|install| {
-                let bar = progress.add(ProgressBar::new(install.tool.crates));
+                let bar = progress.add(ProgressBar::new(install.crates));
                 bar.set_style(style.clone());
-                bar.set_message(format!("{} {}", install.tool.krate, install.tool.version));
+                bar.set_message(install.name.clone());
                 bar.enable_steady_tick(Duration::from_millis(500));
                 bar
             })
@@ -233,11 +297,10 @@ impl Installs {
                 for (install, finished) in self.running.iter().zip(&done) {
                     if !finished {
                         println!(
-                            "    {} {}: {}/~{} crates compiled ({})",
-                            install.tool.krate,
-                            install.tool.version,
+                            "    {}: {}/~{} crates compiled ({})",
+                            install.name,
                             install.compiled.load(Ordering::Relaxed),
-                            install.tool.crates,
+                            install.crates,
                             shell::minutes(self.started.elapsed())
                         );
                     }
@@ -247,7 +310,7 @@ impl Installs {
                 if done[i] {
                     continue;
                 }
-                let name = format!("{} {}", install.tool.krate, install.tool.version);
+                let name = install.name.clone();
                 match install.child.try_wait()? {
                     None => {
                         let compiled = install.compiled.load(Ordering::Relaxed) as u64;
@@ -262,15 +325,16 @@ impl Installs {
                             let _ = copier.join();
                         }
                         bars[i].finish_and_clear();
-                        let took = shell::minutes(self.started.elapsed());
-                        if status.success() && install.tool.is_installed() {
-                            let _ = progress.println(format!("    {name} installed ({took})"));
+                        let took = shell::minutes(install.ended_after(self.started));
+                        if install.succeeded(status) {
+                            let line = format!("    {name}: built in {took}");
+                            let _ = progress.println(&line);
                             if quiet {
-                                println!("    {name} installed ({took})");
+                                println!("{line}");
                             }
                         } else {
                             failures.push(format!(
-                                "cargo install {name} failed ({status}); its log: {}\n{}",
+                                "the build of {name} failed ({status}); its log: {}\n{}",
                                 install.log.display(),
                                 tail(&install.log, 15)
                             ));

@@ -120,7 +120,7 @@ pub(crate) fn trunk_release_build() -> Result<()> {
 }
 
 /// The environment of the web app's release build: the demo build unless root keys are given.
-fn web_build_env(command: &mut Command) {
+pub(crate) fn web_build_env(command: &mut Command) {
     let keys = std::env::var("TRACECODE_ROOT_KEYS").unwrap_or_default();
     if keys.trim().is_empty() {
         command.env("TRACECODE_DEMO", "1");
@@ -133,27 +133,36 @@ const WEB_WASM: [(&str, &str, &str); 2] = [
     ("tracecode-scan-worker", "wasm-worker", "scan-worker"),
 ];
 
-/// Compiles the web app's wasm binaries exactly as `trunk build --release` will (same
-/// profiles, target, features and environment), so that Trunk then finds them fresh: on a fresh
-/// machine this runs while Trunk itself is still being built.
+/// The `cargo` arguments that compile the web app's wasm binaries exactly as `trunk build
+/// --release` will (same profiles, target and features; with [`web_build_env`]), so that Trunk
+/// then finds them fresh: on a fresh machine they compile while Trunk itself is being built.
+pub(crate) fn web_wasm_builds() -> Vec<Vec<&'static str>> {
+    WEB_WASM
+        .iter()
+        .map(|(package, profile, bin)| {
+            vec![
+                "build",
+                "--target=wasm32-unknown-unknown",
+                "--profile",
+                profile,
+                "--locked",
+                "--package",
+                package,
+                "--bin",
+                bin,
+            ]
+        })
+        .collect()
+}
+
+/// [`web_wasm_builds`], one after the other, as steps.
 pub(crate) fn prebuild_web_wasm() -> Result<()> {
-    for (package, profile, bin) in WEB_WASM {
-        let args = [
-            "build",
-            "--target=wasm32-unknown-unknown",
-            "--profile",
-            profile,
-            "--locked",
-            "--package",
-            package,
-            "--bin",
-            bin,
-        ];
+    for args in web_wasm_builds() {
         let mut command = Command::new("cargo");
-        command.args(args);
+        command.args(&args);
         web_build_env(&mut command);
         timed(
-            &format!("web app's {bin} wasm ({profile})"),
+            &format!("web app's {} wasm ({})", args[8], args[3]),
             &format!("cargo {}", args.join(" ")),
             || run_with(&mut command),
         )?;
