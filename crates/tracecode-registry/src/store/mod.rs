@@ -14,6 +14,7 @@ macro_rules! in_transaction {
     }};
 }
 
+mod migrations;
 mod postgres;
 mod sql;
 mod sqlite;

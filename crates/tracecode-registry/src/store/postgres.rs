@@ -43,7 +43,7 @@ impl PostgresStore {
             })
             .connect_with(options)
             .await?;
-        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        super::migrations::postgres().run(&pool).await?;
         Ok(Self { pool })
     }
 }

@@ -60,7 +60,7 @@ impl SqliteStore {
             .after_connect(|conn, _| Box::pin(async move { conn.execute(PRAGMAS).await.map(drop) }))
             .connect_with(options)
             .await?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        super::migrations::sqlite().run(&pool).await?;
         let mut writer = pool.acquire().await?.detach();
         // Imports, events, recalls and tokens are rare and must survive a power cut once
         // acknowledged; scans (their own connection) keep NORMAL: see docs/OPERATIONS.md.
