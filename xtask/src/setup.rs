@@ -61,6 +61,7 @@ pub(crate) fn start_web_tools() -> Result<Installs> {
     use_npm_tools()?;
     ensure_wasm_target()?;
     ensure_npm_tools()?;
+    fetch_crates()?;
     let bindgen = locked_version("wasm-bindgen")?;
     let wanted = [
         Tool {
@@ -368,6 +369,29 @@ fn tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Downloads this workspace's crates (for this machine and wasm32) before the parallel builds
+/// start: cargo downloads under an exclusive lock, and builds that find their crates already
+/// there compile while the tool installs download theirs instead of waiting on that lock.
+fn fetch_crates() -> Result<()> {
+    let host = shell::output("rustc", &["-vV"])
+        .context("`rustc -vV` failed")?
+        .lines()
+        .find_map(|line| line.strip_prefix("host: ").map(str::to_owned))
+        .context("`rustc -vV` names no host")?;
+    shell::step(
+        "download this workspace's crates",
+        "cargo",
+        &[
+            "fetch",
+            "--locked",
+            "--target",
+            &host,
+            "--target",
+            WASM_TARGET,
+        ],
+    )
 }
 
 fn ensure_wasm_target() -> Result<()> {
