@@ -195,7 +195,7 @@ pub fn ScanList(entries: RwSignal<Vec<ScanEntry>>) -> impl IntoView {
                     None => ("—", "none"),
                 };
                 view! {
-                    <tr class=class data-verdict=format!("{:?}", entry.verdict) data-region=region.1>
+                    <tr class=class data-verdict=entry.verdict.as_str() data-region=region.1>
                         <td>{local_time(entry.at)}</td>
                         <td class="unit">{entry.unit}</td>
                         <td><span aria-hidden="true">{symbol}" "</span>{headline}</td>

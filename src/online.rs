@@ -3,70 +3,15 @@
 //! verdict never waits for it and never changes because of it.
 
 use gloo_net::http::{Request, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use time::OffsetDateTime;
-use tracecode_core::assess::Flag;
 use tracecode_core::{RegionCode, VerifiedCode};
 
 use crate::config;
 
-/// `POST /v1/scans`'s answer (docs/API.md).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ScanReport {
-    #[serde(with = "time::serde::rfc3339")]
-    pub first_scan_at: OffsetDateTime,
-    pub first_region: Option<RegionCode>,
-    pub count: u64,
-    pub first_query: bool,
-    pub flags: Vec<Flag>,
-}
-
-/// `POST /v1/scans`'s request.
-#[derive(Debug, Serialize)]
-struct ScanRequest<'a> {
-    code: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    region: Option<RegionCode>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    device: Option<String>,
-}
-
-/// `GET /v1/units/{gtin}/{serial}/timeline`'s answer, or the issuer's static file of the same
-/// shape. Unknown fields (the stored EPCIS document) are ignored.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Timeline {
-    #[serde(default)]
-    pub upstream: Vec<Linked>,
-    pub events: Vec<TimelineEvent>,
-    #[serde(default)]
-    pub certificates: Vec<Certificate>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Linked {
-    pub subject: String,
-    pub depth: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct TimelineEvent {
-    /// `unit`, `container`, `lot` or `upstream`.
-    pub relation: String,
-    pub event_id: String,
-    pub event_type: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub event_time: OffsetDateTime,
-    pub biz_step: Option<String>,
-    pub disposition: Option<String>,
-    pub read_point: Option<String>,
-    pub biz_location: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Certificate {
-    pub url: String,
-    pub event_id: String,
-}
+use tracecode_wire::ScanRequest;
+/// `POST /v1/scans`'s answer and the timeline: the wire contract's types (tracecode-wire).
+pub use tracecode_wire::{ScanAnswer as ScanReport, Timeline};
 
 /// Why the online half is missing.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,7 +68,7 @@ pub async fn record_scan(
     region: Option<RegionCode>,
 ) -> Result<(ScanReport, Option<i64>), OnlineError> {
     let body = ScanRequest {
-        code,
+        code: code.to_owned(),
         region,
         device: crate::storage::device_nonce(),
     };
@@ -258,6 +203,7 @@ pub fn safe_link(url: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use time::macros::datetime;
+    use tracecode_core::assess::Flag;
 
     #[test]
     fn http_dates_parse() {
@@ -322,8 +268,8 @@ mod tests {
     #[test]
     fn registry_answers_deserialize() {
         let scan: ScanReport = serde_json::from_str(
-            r#"{"first_scan_at":"2026-11-22T08:00:00Z","first_region":"310104","count":2,
-            "distinct_regions_48h":2,"distinct_devices":1,"first_query":false,
+            r#"{"counted":true,"first_scan_at":"2026-11-22T08:00:00Z","first_region":"310104",
+            "count":2,"distinct_regions_48h":2,"distinct_devices":1,"first_query":false,
             "flags":[{"flag":"NotRegistered"}]}"#,
         )
         .unwrap();

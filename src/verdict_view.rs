@@ -12,6 +12,7 @@ use tracecode_core::{
 use crate::i18n::{use_texts, Texts};
 use crate::online::{self, Online, OnlineError, Timeline};
 use crate::{local_time, region_name};
+use tracecode_wire::timeline::Relation;
 
 /// Symbol, headline and CSS class of a verdict: the symbol and words carry the meaning, the
 /// colour only repeats it.
@@ -101,7 +102,7 @@ pub fn VerdictView(
                 Err(rejection) => explanation(t, rejection).into_any(),
             };
             view! {
-                <section class=format!("verdict {class}") data-verdict=format!("{verdict:?}")>
+                <section class=format!("verdict {class}") data-verdict=verdict.as_str()>
                     <h2>
                         <span class="symbol" aria-hidden="true">{symbol}</span>
                         " "
@@ -319,11 +320,11 @@ fn timeline_view(t: &'static Texts, timeline: Timeline) -> impl IntoView {
                     step.to_owned()
                 }
             });
-            let relation = match event.relation.as_str() {
-                "container" => Some(t.relation_container),
-                "lot" => Some(t.relation_lot),
-                "upstream" => Some(t.relation_upstream),
-                _ => None,
+            let relation = match event.relation {
+                Relation::Container => Some(t.relation_container),
+                Relation::Lot => Some(t.relation_lot),
+                Relation::Upstream => Some(t.relation_upstream),
+                Relation::Unit => None,
             };
             let place = event.biz_location.or(event.read_point);
             let links = certificates

@@ -107,7 +107,7 @@ impl SpotCheck {
         let sync = match verdict {
             Verdict::Genuine => SyncState::Pending,
             other => SyncState::Refused {
-                reason: format!("{other:?}: not reported"),
+                reason: format!("{}: not reported", other.as_str()),
             },
         };
         Self {
@@ -172,7 +172,7 @@ pub fn day_csv(checks: &[SpotCheck], day: Date, offset: time::UtcOffset) -> Stri
         };
         let _ = writer.write_record([
             time.as_str(),
-            &format!("{:?}", check.verdict),
+            check.verdict.as_str(),
             &check.unit,
             check.lot.as_deref().unwrap_or(""),
             &region(check.signed_region),

@@ -207,7 +207,7 @@ pub fn RegulatorPanel(spot: SpotChecks) -> impl IntoView {
                         None => "—",
                     };
                     view! {
-                        <tr class=class data-verdict=format!("{:?}", check.verdict) data-sync=state>
+                        <tr class=class data-verdict=check.verdict.as_str() data-sync=state>
                             <td>{local_time(check.at)}</td>
                             <td class="unit">{check.unit.clone()}</td>
                             <td><span aria-hidden="true">{symbol}" "</span>{headline}</td>

@@ -191,6 +191,19 @@ pub(crate) enum Ecc {
     H,
 }
 
+impl Ecc {
+    /// The level's stable name in a batch's resume fingerprint (as fingerprints have always
+    /// spelled it).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::L => "L",
+            Self::M => "M",
+            Self::Q => "Q",
+            Self::H => "H",
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct IssueArgs {
     /// The batch file: CSV (gtin,lot,production_day,region,count,serials) or TOML ([[batch]] tables).

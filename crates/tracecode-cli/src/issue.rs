@@ -20,6 +20,8 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tracecode_core::ed25519_dalek::SigningKey;
 use tracecode_core::{verify, Code, CodeData, Gtin, Host, KeyId, Serial, TrustList};
+use tracecode_wire::timeline::{Relation, Timeline, TimelineEvent};
+use tracecode_wire::IssuedUnit;
 
 use crate::args::IssueArgs;
 use crate::artwork::{self, Modules, SheetFormat, PER_SHEET};
@@ -389,10 +391,14 @@ fn produce(
         write_provenance(&args.out.join("static"), &code)?;
     }
     let registry_line = if args.registry {
-        serde_json::to_string(&serde_json::json!({
-            "gtin": row.gtin, "lot": row.lot, "serial": unit.serial, "key_id": key_id,
-            "region": row.region, "production_day": row.day,
-        }))? + "\n"
+        serde_json::to_string(&IssuedUnit {
+            gtin: row.gtin,
+            serial: unit.serial,
+            lot: row.lot.clone(),
+            key_id,
+            region: row.region,
+            production_day: row.day,
+        })? + "\n"
     } else {
         String::new()
     };
@@ -436,8 +442,8 @@ fn csv_row(fields: &[&str]) -> String {
 }
 
 /// The static timeline: what the registry serves at `/v1/units/{gtin}/{serial}/timeline`
-/// (docs/API.md), in its shape, so that the web app reads either. Before any event is known
-/// it is the unit's commissioning, with the EPCIS 2.0 ObjectEvent as its document.
+/// (docs/API.md), as the same wire type, so that the web app reads either. Before any event is
+/// known it is the unit's commissioning.
 fn write_provenance(root: &Path, code: &Code) -> Result<()> {
     let data = &code.data;
     let dir = root
@@ -445,45 +451,25 @@ fn write_provenance(root: &Path, code: &Code) -> Result<()> {
         .join(data.gtin.as_str())
         .join(data.serial.to_string());
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let subject = format!("01/{}/21/{}", data.gtin, data.serial);
-    let event_id = format!("urn:tracecode:commissioning:{}:{}", data.gtin, data.serial);
-    let event_time = format!("{}T00:00:00Z", data.day);
-    let document = serde_json::json!({
-        "type": "ObjectEvent",
-        "eventID": event_id,
-        "action": "ADD",
-        "bizStep": "commissioning",
-        "disposition": "active",
-        "eventTime": event_time,
-        "eventTimeZoneOffset": "+00:00",
-        "epcList": [format!("https://id.gs1.org/{subject}")],
-        "ilmd": { "cbvmda:lotNumber": data.lot, "region": data.region },
-    });
-    let body = serde_json::json!({
-        "subject": subject,
-        "lot": data.lot.as_ref().map(|lot| format!("01/{}/10/{lot}", data.gtin)),
-        "issued": true,
-        "upstream": [],
-        "events": [{
-            "relation": "unit",
-            "via": subject,
-            "role": "object",
-            "event_id": event_id,
-            "event_type": "ObjectEvent",
-            "action": "ADD",
-            "event_time": event_time,
-            "biz_step": "commissioning",
-            "disposition": "active",
-            "read_point": null,
-            "biz_location": null,
-            "document": document,
+    let timeline = Timeline {
+        upstream: Vec::new(),
+        events: vec![TimelineEvent {
+            relation: Relation::Unit,
+            via: format!("01/{}/21/{}", data.gtin, data.serial),
+            event_id: format!("urn:tracecode:commissioning:{}:{}", data.gtin, data.serial),
+            event_type: "ObjectEvent".to_owned(),
+            event_time: data.day.date().midnight().assume_utc(),
+            biz_step: Some("commissioning".to_owned()),
+            disposition: Some("active".to_owned()),
+            read_point: None,
+            biz_location: None,
         }],
-        "recalls": [],
-        "certificates": [],
-    });
+        recalls: Vec::new(),
+        certificates: Vec::new(),
+    };
     write_file(
         &dir.join("timeline"),
-        serde_json::to_string(&body)?.as_bytes(),
+        serde_json::to_string(&timeline)?.as_bytes(),
     )
 }
 
@@ -560,17 +546,25 @@ fn write_state(path: &Path, state: &State) -> Result<()> {
 
 fn fingerprint(args: &IssueArgs, key: &SigningKey) -> Result<String> {
     let batch = std::fs::read(&args.batch)?;
+    // Stable names, spelled as earlier versions spelled them, so that a batch started before an
+    // upgrade still resumes.
+    let seed = args
+        .seed
+        .map_or_else(|| "None".to_owned(), |seed| format!("Some({seed})"));
+    let sheets = args
+        .sheets
+        .map_or_else(|| "None".to_owned(), |f| format!("Some({})", f.as_str()));
     let options = format!(
-        "{}|{}|{:?}|{}|{}|{:?}|{}|{}|{:?}|{}|{}|{}",
+        "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
         args.key_id,
         args.host,
-        args.seed,
+        seed,
         args.svg,
         args.png,
-        args.sheets,
+        sheets,
         args.provenance,
         args.registry,
-        args.ecc,
+        args.ecc.as_str(),
         args.quiet_zone,
         args.png_scale,
         keys::public_of(key)?
@@ -641,6 +635,19 @@ fn peak_rss_kib() -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fingerprints once spelled these with `Debug`; the stable names must keep that spelling,
+    /// or batches started before an upgrade would no longer resume.
+    #[test]
+    fn fingerprint_names_keep_their_spelling() {
+        use clap::ValueEnum as _;
+        for ecc in crate::args::Ecc::value_variants() {
+            assert_eq!(ecc.as_str(), format!("{ecc:?}"));
+        }
+        for format in SheetFormat::value_variants() {
+            assert_eq!(format.as_str(), format!("{format:?}"));
+        }
+    }
 
     #[test]
     fn csv_fields_with_commas_and_quotes_are_quoted() {

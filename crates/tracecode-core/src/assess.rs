@@ -60,6 +60,7 @@ pub enum Registration {
 
 /// A recall that covers the unit (its lot, or a raw-material lot upstream of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecallNotice {
     /// The recalled lot, if the recall is of a lot.
     pub lot: Option<Lot>,
@@ -120,6 +121,7 @@ impl Default for ClonePolicy {
     rename_all = "snake_case",
     try_from = "CloneSignalFields"
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CloneSignal {
     /// Scanned in this many distant regions inside the window.
     DistantRegions {
@@ -136,6 +138,7 @@ pub enum CloneSignal {
 /// A warning the online half adds to a verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "flag", try_from = "FlagFields")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Flag {
     /// The same code is being scanned where one unit cannot be.
     SuspectedClone {

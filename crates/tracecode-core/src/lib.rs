@@ -17,6 +17,8 @@
 pub mod assess;
 pub mod code;
 pub mod fields;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod signature;
 pub mod tagged;
 pub mod trust;

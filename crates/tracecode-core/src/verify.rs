@@ -13,6 +13,7 @@ use crate::trust::{IssuerKey, KeyStatus, TrustList};
 
 /// The offline verdict vocabulary everyone shares (docs/PAYLOAD.md, "Verdicts").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Verdict {
     /// Well-formed, trusted key, valid signature, production day in the key's window.
     Genuine,

@@ -3,7 +3,8 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use std::borrow::Cow;
+use tracecode_wire::ErrorBody;
 
 use crate::store::StoreError;
 
@@ -12,7 +13,7 @@ pub enum ApiError {
     /// The request is malformed or a field is invalid; `field` names it when there is one.
     #[error("{message}")]
     Invalid {
-        field: Option<&'static str>,
+        field: Option<Cow<'static, str>>,
         message: String,
     },
     /// The code is not one the registry counts (not genuine); the verdict says why.
@@ -71,9 +72,9 @@ impl From<StoreError> for ApiError {
 }
 
 impl ApiError {
-    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         Self::Invalid {
-            field: Some(field),
+            field: Some(field.into()),
             message: message.into(),
         }
     }
@@ -81,54 +82,54 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, body) = match &self {
-            Self::Invalid { field, message } => (
+        let message = self.to_string();
+        let (status, body) = match self {
+            Self::Invalid { field, .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                json!({ "error": "invalid", "field": field, "message": message }),
+                ErrorBody {
+                    field: field.map(Cow::into_owned),
+                    ..ErrorBody::new("invalid", message)
+                },
             ),
-            Self::NotGenuine { verdict, message } => (
+            Self::NotGenuine { verdict, .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                json!({ "error": "not_genuine", "verdict": verdict, "message": message }),
+                ErrorBody {
+                    verdict: Some(verdict),
+                    ..ErrorBody::new("not_genuine", message)
+                },
             ),
             Self::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
-                json!({ "error": "unauthorized", "message": self.to_string() }),
+                ErrorBody::new("unauthorized", message),
             ),
-            Self::Forbidden(message) => (
-                StatusCode::FORBIDDEN,
-                json!({ "error": "forbidden", "message": message }),
-            ),
-            Self::Limit {
-                limit,
-                max,
-                message,
-            } => (
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorBody::new("forbidden", message)),
+            Self::Limit { limit, max, .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                json!({ "error": "limit_exceeded", "limit": limit, "max": max, "message": message }),
+                ErrorBody {
+                    limit: Some(limit.to_owned()),
+                    max: Some(max),
+                    ..ErrorBody::new("limit_exceeded", message)
+                },
             ),
             Self::TooLarge { max } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                json!({ "error": "too_large", "limit": "body_bytes", "max": max,
-                        "message": self.to_string() }),
+                ErrorBody {
+                    limit: Some("body_bytes".to_owned()),
+                    max: Some(max),
+                    ..ErrorBody::new("too_large", message)
+                },
             ),
-            Self::NotFound => (
-                StatusCode::NOT_FOUND,
-                json!({ "error": "not_found", "message": self.to_string() }),
-            ),
-            Self::Conflict(message) => (
-                StatusCode::CONFLICT,
-                json!({ "error": "conflict", "message": message }),
-            ),
-            Self::UnsupportedMediaType(message) => (
+            Self::NotFound => (StatusCode::NOT_FOUND, ErrorBody::new("not_found", message)),
+            Self::Conflict(_) => (StatusCode::CONFLICT, ErrorBody::new("conflict", message)),
+            Self::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                json!({ "error": "unsupported_media_type", "message": message }),
+                ErrorBody::new("unsupported_media_type", message),
             ),
             Self::TooManyRequests { retry_after } => {
-                let body = json!({ "error": "too_many_requests", "message": self.to_string() });
                 return (
                     StatusCode::TOO_MANY_REQUESTS,
                     [(axum::http::header::RETRY_AFTER, retry_after.to_string())],
-                    Json(body),
+                    Json(ErrorBody::new("too_many_requests", message)),
                 )
                     .into_response();
             }
@@ -137,7 +138,7 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = %e, "storage failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    json!({ "error": "internal", "message": "internal error" }),
+                    ErrorBody::new("internal", "internal error"),
                 )
             }
         };

@@ -174,6 +174,13 @@ fn method_label(method: &axum::http::Method) -> &'static str {
     }
 }
 
+/// Prometheus metrics (OpenMetrics text).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((status = 200, content_type = "application/openmetrics-text", body = String)),
+)]
 pub async fn serve(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(

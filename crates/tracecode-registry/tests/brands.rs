@@ -331,11 +331,12 @@ async fn tokens_carry_permissions_expire_and_can_be_revoked(backend: Backend) {
     let reader = tokens.iter().find(|t| t.name == "reader").expect("listed");
     assert_eq!(reader.brand.as_deref(), Some(BRAND_A));
     // Unit 4 was never stored.
-    let gtin = product().0;
-    assert_eq!(
-        r.get(&format!("/v1/units/{gtin}/4/timeline")).await.1["issued"],
-        false
-    );
+    let gtin: tracecode_core::Gtin = product().0.parse().expect("gtin");
+    let unit_4 = store
+        .timeline(&gtin, &tracecode_core::Serial::new(4), None)
+        .await
+        .expect("timeline");
+    assert!(!unit_4.issued);
 }
 
 async fn recalls_can_be_withdrawn_and_stay_in_history(backend: Backend) {

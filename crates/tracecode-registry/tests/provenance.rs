@@ -23,6 +23,7 @@ on_both_backends!(
     scans_over_the_client_limit_get_429,
     browsers_from_allowed_origins_may_call,
     metrics_and_the_openapi_description_are_served,
+    every_answer_matches_the_openapi_description,
 );
 
 /// The vectors' product: every code `code(n)` is a unit of this GTIN and lot.
@@ -196,8 +197,15 @@ async fn a_timeline_reaches_containers_lots_and_raw_materials(backend: Backend) 
     let (gtin, _) = product();
     let (status, t) = r.get(&format!("/v1/units/{gtin}/1/timeline")).await;
     assert_eq!(status, StatusCode::OK, "{t}");
-    assert_eq!(t["issued"], true);
-    assert_eq!(t["lot"], format!("01/{gtin}/10/{}", product().1));
+    // Public, so minimal: nothing the caller already knows, no stored documents.
+    let mut keys: Vec<&str> = t
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["certificates", "events", "recalls", "upstream"]);
     let ids: Vec<(&str, &str)> = t["events"]
         .as_array()
         .expect("events")
@@ -243,7 +251,9 @@ async fn a_timeline_reaches_containers_lots_and_raw_materials(backend: Backend) 
     let shipped = &t["events"][4];
     assert_eq!(shipped["via"], PALLET_SUBJECT);
     assert_eq!(shipped["biz_step"], "shipping");
-    assert_eq!(shipped["document"]["disposition"], "in_transit");
+    assert_eq!(shipped["disposition"], "in_transit");
+    // Public: the summary, never the stored document.
+    assert!(shipped.get("document").is_none(), "{shipped}");
     // Unit 2 is still on the pallet: it sees the pallet's later move too.
     let (_, t2) = r.get(&format!("/v1/units/{gtin}/2/timeline")).await;
     assert!(t2.to_string().contains("urn:uuid:pallet-moved"));
@@ -254,7 +264,6 @@ async fn a_timeline_reaches_containers_lots_and_raw_materials(backend: Backend) 
             product().1
         ))
         .await;
-    assert_eq!(unknown["issued"], false);
     assert_eq!(unknown["events"].as_array().map(Vec::len), Some(3));
     // Bad path parts are named.
     let (status, body) = r.get("/v1/units/12345/1/timeline").await;
@@ -340,7 +349,9 @@ async fn a_recall_reaches_scans_timelines_and_its_scope(backend: Backend) {
         .unwrap_or("")
         .contains("residue test"));
     let (_, timeline) = r.get(&format!("/v1/units/{gtin}/3/timeline")).await;
-    assert_eq!(timeline["recalls"][0]["subject"], RAW_MILK_SUBJECT);
+    // The notice the scan's flag carries, naming the recalled raw-material lot.
+    assert_eq!(timeline["recalls"][0], recalled["notice"], "{timeline}");
+    assert_eq!(timeline["recalls"][0]["lot"], "MILK-7");
     let (_, all) = r.get_as(TOKEN, "/v1/recalls").await;
     assert_eq!(all.as_array().map(Vec::len), Some(1));
 }
@@ -541,4 +552,218 @@ async fn metrics_and_the_openapi_description_are_served(backend: Backend) {
             );
         }
     }
+}
+
+/// The description as served, with every object schema closed (`additionalProperties: false`):
+/// an answer may not carry a field the description does not name.
+struct Described {
+    components: Value,
+    paths: Value,
+}
+
+impl Described {
+    async fn fetch(r: &Registry) -> Self {
+        let (status, spec) = r.get("/v1/openapi.json").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(spec["openapi"].as_str().map(|v| &v[..2]), Some("3."));
+        let mut components = spec["components"].clone();
+        close_objects(&mut components);
+        Self {
+            components,
+            paths: spec["paths"].clone(),
+        }
+    }
+
+    /// Checks one real answer against the schema documented for its path, method and status.
+    fn check(&self, method: &str, path: &str, (status, body): &(StatusCode, Value)) {
+        let documented = &self.paths[path][method]["responses"][status.as_str()];
+        assert!(
+            !documented.is_null(),
+            "{method} {path}: status {status} is not documented (answer {body})"
+        );
+        let mut schema = documented["content"]["application/json"]["schema"].clone();
+        assert!(
+            !schema.is_null(),
+            "{method} {path} {status}: no JSON schema documented"
+        );
+        close_objects(&mut schema);
+        let mut root = json!({ "components": self.components });
+        for (key, value) in schema.as_object().expect("a schema object") {
+            root[key] = value.clone();
+        }
+        let validator = jsonschema::draft202012::new(&root)
+            .unwrap_or_else(|e| panic!("{method} {path} {status}: bad schema: {e}"));
+        let errors: Vec<String> = validator
+            .iter_errors(body)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {path} {status}: the answer does not match its description:\n{}\n{body:#}",
+            errors.join("\n")
+        );
+    }
+}
+
+fn close_objects(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                map.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            map.values_mut().for_each(close_objects);
+        }
+        Value::Array(items) => items.iter_mut().for_each(close_objects),
+        _ => {}
+    }
+}
+
+/// A brand's whole session, every answer checked against the description: import, events,
+/// scans (genuine, tampered, diverted, recalled), the timeline, recalls, their scope, a
+/// withdrawal, and the refusals on the way.
+async fn every_answer_matches_the_openapi_description(backend: Backend) {
+    let Some(r) = registry(backend).await else {
+        return;
+    };
+    let described = Described::fetch(&r).await;
+    described.check("get", "/health", &r.get("/health").await);
+    described.check("get", "/ready", &r.get("/ready").await);
+
+    let lines: Vec<String> = (1..=5).map(issued_line).collect();
+    let imported = r.import(Some(TOKEN), &lines.join("\n")).await;
+    assert_eq!(imported.0, StatusCode::OK, "{}", imported.1);
+    described.check("post", "/v1/issued", &imported);
+    described.check("post", "/v1/issued", &r.import(None, &lines[0]).await);
+    described.check(
+        "post",
+        "/v1/issued",
+        &r.import(Some(TOKEN), "{\"gtin\":\"1\"}").await,
+    );
+
+    let ingested = ingest(&r, &supply_chain()).await;
+    assert_eq!(ingested.0, StatusCode::OK, "{}", ingested.1);
+    described.check("post", "/v1/events", &ingested);
+    let refused = r.post("/v1/events", "text/plain", "hello").await;
+    assert_eq!(refused.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    described.check("post", "/v1/events", &refused);
+
+    let scanned = r.scan(json!({ "code": code(1), "region": "310104" })).await;
+    assert_eq!(scanned.0, StatusCode::OK, "{}", scanned.1);
+    described.check("post", "/v1/scans", &scanned);
+    // The check can fail: a field the description does not name is caught, and so is a wrong
+    // type.
+    let mut stray = scanned.clone();
+    stray.1["ip"] = json!("203.0.113.9");
+    let caught = |answer: (StatusCode, Value)| {
+        std::panic::catch_unwind(|| described.check("post", "/v1/scans", &answer)).is_err()
+    };
+    assert!(caught(stray), "an undocumented field passed");
+    let mut mistyped = scanned.clone();
+    mistyped.1["count"] = json!("2");
+    assert!(caught(mistyped), "a string count passed");
+    // Sold outside its signed region: a RegionMismatch flag.
+    let diverted = r.scan(json!({ "code": code(2), "region": "110101" })).await;
+    assert_eq!(
+        diverted.1["flags"][0]["flag"], "RegionMismatch",
+        "{}",
+        diverted.1
+    );
+    described.check("post", "/v1/scans", &diverted);
+    let tampered = vectors::vectors()
+        .into_iter()
+        .find(|v| v.expected == tracecode_core::Verdict::Tampered)
+        .expect("a tampered vector");
+    let not_genuine = r.scan(json!({ "code": tampered.text })).await;
+    assert_eq!(not_genuine.1["verdict"], "Tampered", "{}", not_genuine.1);
+    described.check("post", "/v1/scans", &not_genuine);
+    let bad_region = r.scan(json!({ "code": code(1), "region": "31" })).await;
+    assert_eq!(bad_region.1["field"], "region", "{}", bad_region.1);
+    described.check("post", "/v1/scans", &bad_region);
+
+    let (gtin, lot) = product();
+    let timeline_path = "/v1/units/{gtin}/{serial}/timeline";
+    let timeline = r.get(&format!("/v1/units/{gtin}/1/timeline")).await;
+    assert_eq!(timeline.0, StatusCode::OK, "{}", timeline.1);
+    assert!(!timeline.1["certificates"]
+        .as_array()
+        .expect("certificates")
+        .is_empty());
+    described.check("get", timeline_path, &timeline);
+    described.check(
+        "get",
+        timeline_path,
+        &r.get(&format!("/v1/units/{gtin}/x/timeline")).await,
+    );
+
+    let recalled = r
+        .post(
+            "/v1/recalls",
+            "application/json",
+            &json!({ "class": RAW_MILK, "reason": "Return it to the shop",
+                     "notice_url": "https://brand.example/recall" })
+            .to_string(),
+        )
+        .await;
+    assert_eq!(recalled.0, StatusCode::CREATED, "{}", recalled.1);
+    described.check("post", "/v1/recalls", &recalled);
+    let recalled_scan = r.scan(json!({ "code": code(3) })).await;
+    assert!(
+        recalled_scan.1["flags"]
+            .as_array()
+            .expect("flags")
+            .iter()
+            .any(|f| f["flag"] == "Recalled"),
+        "{}",
+        recalled_scan.1
+    );
+    described.check("post", "/v1/scans", &recalled_scan);
+    let timeline = r.get(&format!("/v1/units/{gtin}/3/timeline")).await;
+    assert_eq!(timeline.1["recalls"].as_array().map(Vec::len), Some(1));
+    described.check("get", timeline_path, &timeline);
+    described.check(
+        "post",
+        "/v1/recalls",
+        &r.post(
+            "/v1/recalls",
+            "application/json",
+            "{\"reason\":\"x\",\"lots\":1}",
+        )
+        .await,
+    );
+    described.check("get", "/v1/recalls", &r.get_as(TOKEN, "/v1/recalls").await);
+    described.check("get", "/v1/recalls", &r.get("/v1/recalls").await);
+    let scope_path = "/v1/lots/{gtin}/{lot}/scope";
+    let scope = r
+        .get_as(TOKEN, &format!("/v1/lots/{gtin}/{lot}/scope"))
+        .await;
+    assert_eq!(scope.0, StatusCode::OK, "{}", scope.1);
+    described.check("get", scope_path, &scope);
+    described.check(
+        "get",
+        scope_path,
+        &r.get_as(common::TOKEN_B, &format!("/v1/lots/{gtin}/{lot}/scope"))
+            .await,
+    );
+    let id = recalled.1["recall"]["id"].as_i64().expect("an id");
+    let withdraw_path = "/v1/recalls/{id}/withdraw";
+    let withdrawn = r
+        .post(
+            &format!("/v1/recalls/{id}/withdraw"),
+            "application/json",
+            r#"{"reason":"Settled"}"#,
+        )
+        .await;
+    assert_eq!(withdrawn.0, StatusCode::OK, "{}", withdrawn.1);
+    assert_eq!(withdrawn.1["withdrawn"]["reason"], "Settled");
+    described.check("post", withdraw_path, &withdrawn);
+    described.check(
+        "post",
+        withdraw_path,
+        &r.post(
+            "/v1/recalls/999/withdraw",
+            "application/json",
+            r#"{"reason":"x"}"#,
+        )
+        .await,
+    );
 }

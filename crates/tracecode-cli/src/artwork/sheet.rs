@@ -26,6 +26,17 @@ pub(crate) enum SheetFormat {
     Pdf,
 }
 
+impl SheetFormat {
+    /// The format's stable name in a batch's resume fingerprint (as fingerprints have always
+    /// spelled it).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Svg => "Svg",
+            Self::Pdf => "Pdf",
+        }
+    }
+}
+
 /// Where code `i` of a page goes: its top-left corner and side, in millimetres from the page's
 /// top-left corner.
 fn cell(i: usize) -> (f64, f64, f64) {

@@ -22,9 +22,26 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v1/events", post(ingest))
 }
 
-/// All events of a request are stored, or none; re-sending is harmless (idempotent on the
-/// brand's eventID).
-async fn ingest(
+/// Ingests EPCIS 2.0 events: a JSON-LD document (`application/ld+json` or `application/json`)
+/// or the CSV form (`text/csv`). All events of a request are stored, or none; re-sending is
+/// harmless (idempotent on the brand's eventID).
+#[utoipa::path(
+    post,
+    path = "/v1/events",
+    tag = "brand",
+    security(("token" = [])),
+    request_body(content = Object, content_type = "application/ld+json",
+        description = "An EPCIS 2.0 EPCISDocument (docs/API.md has the CSV form)"),
+    responses(
+        (status = 200, body = Ingested),
+        (status = 401, body = tracecode_wire::ErrorBody),
+        (status = 403, body = tracecode_wire::ErrorBody),
+        (status = 409, body = tracecode_wire::ErrorBody),
+        (status = 415, body = tracecode_wire::ErrorBody),
+        (status = 422, body = tracecode_wire::ErrorBody),
+    ),
+)]
+pub(super) async fn ingest(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -53,7 +70,7 @@ async fn ingest(
         }
     }
     .map_err(|e| ApiError::Invalid {
-        field: Some("body"),
+        field: Some("body".into()),
         message: e.to_string(),
     })?;
     epcis::check_limits(&events).map_err(|e| ApiError::Limit {

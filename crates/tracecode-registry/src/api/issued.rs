@@ -6,25 +6,40 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
-use serde_json::json;
 
 use super::events::prefix_list;
 use super::AppState;
 use crate::auth::Permission;
 use crate::error::ApiError;
 use crate::store::IssuedUnit;
+use tracecode_wire::IssuedImport;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v1/issued", post(import))
 }
 
-/// Every line must parse, and be the brand's, before anything is stored; the reply says which
-/// line failed and why.
-async fn import(
+/// Imports the issuer CLI's registry file (JSON lines, one [`IssuedUnit`] each). Every line
+/// must parse, and be the brand's, before anything is stored; the reply says which line failed
+/// and why.
+#[utoipa::path(
+    post,
+    path = "/v1/issued",
+    tag = "brand",
+    security(("token" = [])),
+    request_body(content = IssuedUnit, content_type = "application/x-ndjson",
+        description = "One IssuedUnit per line (`registry-import.jsonl`)"),
+    responses(
+        (status = 200, body = IssuedImport),
+        (status = 401, body = tracecode_wire::ErrorBody),
+        (status = 403, body = tracecode_wire::ErrorBody),
+        (status = 422, body = tracecode_wire::ErrorBody),
+    ),
+)]
+pub(super) async fn import(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<IssuedImport>, ApiError> {
     let now = state.now();
     let caller = state.caller(&headers, Permission::Import).await?;
     let text = std::str::from_utf8(&body)
@@ -36,7 +51,7 @@ async fn import(
         }
         let line_no = i + 1;
         let unit = serde_json::from_str::<IssuedUnit>(line).map_err(|e| ApiError::Invalid {
-            field: Some("body"),
+            field: Some("body".into()),
             message: format!("line {line_no}: {e}"),
         })?;
         if !caller.owns_gtin(&unit.gtin) {
@@ -73,5 +88,8 @@ async fn import(
         return Err(ApiError::invalid("body", "no units: send JSON lines"));
     }
     let new = state.store.import_issued(&units, now).await?;
-    Ok(Json(json!({ "received": units.len(), "new": new })))
+    Ok(Json(IssuedImport {
+        received: units.len() as u64,
+        new,
+    }))
 }

@@ -4,6 +4,7 @@ mod app_files;
 mod events;
 mod health;
 mod issued;
+pub mod openapi;
 mod recalls;
 mod scans;
 mod timeline;
@@ -38,9 +39,6 @@ pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 /// Scans of one unit one client network may add a day (docs/API.md, "Scan signals").
 pub const DEFAULT_CLIENT_CAP: u32 = 3;
-
-/// The OpenAPI description, served at `/v1/openapi.json`.
-pub const OPENAPI: &str = include_str!("../../openapi.json");
 
 #[derive(Clone)]
 pub struct AppState {
@@ -153,10 +151,7 @@ pub fn app(state: AppState) -> Router {
         .merge(timeline::router())
         .merge(recalls::router())
         .route("/metrics", get(metrics::serve))
-        .route(
-            "/v1/openapi.json",
-            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
-        )
+        .route("/v1/openapi.json", get(openapi::serve))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -194,7 +189,31 @@ async fn json_too_large(request: Request, next: Next) -> Response {
 }
 
 /// Turns axum's JSON extraction failures into our 4xx with the reason.
+/// What a shopper is told of a recall (in a scan's `Recalled` flag and on the timeline): the
+/// brand's words, its notice, when, and the lot when the recall names one of a GTIN.
+fn recall_notice(recall: &crate::store::Recall) -> tracecode_core::assess::RecallNotice {
+    tracecode_core::assess::RecallNotice {
+        lot: crate::epcis::split_lot_subject(&recall.subject).and_then(|(_, lot)| lot.parse().ok()),
+        notice: recall.reason.clone(),
+        notice_url: recall.notice_url.clone(),
+        issued_at: recall.recalled_at,
+    }
+}
+
+/// A JSON body the handler could not read: the field at fault named when serde knows it (a
+/// value a field's parser refused, an unknown or missing field's object).
 fn json_error(rejection: JsonRejection) -> ApiError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&rejection);
+    while let Some(error) = source {
+        if let Some(error) = error.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>() {
+            let path = error.path().to_string();
+            return ApiError::Invalid {
+                field: (path != ".").then(|| path.into()),
+                message: rejection.body_text(),
+            };
+        }
+        source = error.source();
+    }
     ApiError::Invalid {
         field: None,
         message: rejection.body_text(),

@@ -8,7 +8,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
 use tracecode_core::{Gtin, Lot};
 
 use super::events::prefix_list;
@@ -17,37 +16,13 @@ use crate::auth::{Caller, Permission};
 use crate::epcis;
 use crate::error::ApiError;
 use crate::store::{NewRecall, Recall, Scope, Withdrawal};
+use tracecode_wire::{ErrorBody, RecallAnswer, RecallRequest, WithdrawRequest};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/recalls", post(add).get(list))
         .route("/v1/recalls/{id}/withdraw", post(withdraw))
         .route("/v1/lots/{gtin}/{lot}/scope", get(scope))
-}
-
-/// A recall names a lot by GTIN and lot, or any lot identifier EPCIS events use (`class`),
-/// such as a raw-material lot's URN.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RecallRequest {
-    gtin: Option<String>,
-    lot: Option<String>,
-    class: Option<String>,
-    reason: String,
-    notice_url: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WithdrawRequest {
-    reason: String,
-}
-
-#[derive(Debug, Serialize)]
-struct RecallResponse {
-    recall: Recall,
-    /// What the recall reaches at the time it was recorded.
-    scope: Scope,
 }
 
 fn lot_subject(gtin: &str, lot: &str) -> Result<String, ApiError> {
@@ -99,11 +74,26 @@ fn reason_of(text: &str, field: &'static str) -> Result<String, ApiError> {
     Ok(reason.to_owned())
 }
 
-async fn add(
+/// Recalls a lot (by `gtin` and `lot`) or a raw-material lot (by `class`); answers with what the
+/// recall reaches.
+#[utoipa::path(
+    post,
+    path = "/v1/recalls",
+    tag = "brand",
+    security(("token" = [])),
+    request_body = RecallRequest,
+    responses(
+        (status = 201, body = RecallAnswer),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+)]
+pub(super) async fn add(
     State(state): State<AppState>,
     headers: HeaderMap,
     request: Result<Json<RecallRequest>, JsonRejection>,
-) -> Result<(StatusCode, Json<RecallResponse>), ApiError> {
+) -> Result<(StatusCode, Json<RecallAnswer>), ApiError> {
     let now = state.now();
     let caller = state.caller(&headers, Permission::Recalls).await?;
     let Json(request) = request.map_err(json_error)?;
@@ -147,12 +137,27 @@ async fn add(
         )
         .await?;
     let scope = state.store.scope(&subject).await?;
-    Ok((StatusCode::CREATED, Json(RecallResponse { recall, scope })))
+    Ok((StatusCode::CREATED, Json(RecallAnswer { recall, scope })))
 }
 
 /// Withdraws a recall made in error or settled: scans and timelines stop showing it, and it
 /// stays in the brand's list with who withdrew it, when and why.
-async fn withdraw(
+#[utoipa::path(
+    post,
+    path = "/v1/recalls/{id}/withdraw",
+    tag = "brand",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The recall's id")),
+    request_body = WithdrawRequest,
+    responses(
+        (status = 200, body = Recall),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+)]
+pub(super) async fn withdraw(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -177,7 +182,19 @@ async fn withdraw(
         .ok_or(ApiError::NotFound)
 }
 
-async fn list(
+/// The calling brand's recalls, withdrawn ones included, newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/recalls",
+    tag = "brand",
+    security(("token" = [])),
+    responses(
+        (status = 200, body = Vec<Recall>),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ),
+)]
+pub(super) async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<Recall>>, ApiError> {
@@ -185,7 +202,24 @@ async fn list(
     Ok(Json(state.store.recalls(&caller.brand).await?))
 }
 
-async fn scope(
+/// Everything downstream of a lot and where it was last seen.
+#[utoipa::path(
+    get,
+    path = "/v1/lots/{gtin}/{lot}/scope",
+    tag = "brand",
+    security(("token" = [])),
+    params(
+        ("gtin" = String, Path, description = "GTIN-14"),
+        ("lot" = String, Path, description = "The lot"),
+    ),
+    responses(
+        (status = 200, body = Scope),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+)]
+pub(super) async fn scope(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((gtin, lot)): Path<(String, String)>,

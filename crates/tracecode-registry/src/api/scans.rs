@@ -6,14 +6,12 @@ use axum::routing::post;
 use axum::{Extension, Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
-use tracecode_core::assess::{self, Flag, RecallNotice, ScanContext};
-use tracecode_core::{verify_text, RegionCode};
+use tracecode_core::assess::{self, ScanContext};
+use tracecode_core::verify_text;
+use tracecode_wire::{ScanAnswer, ScanRequest};
 
 use super::{json_error, AppState};
-use crate::epcis;
 use crate::error::ApiError;
 use crate::limit::Client;
 use crate::metrics::VerdictLabels;
@@ -23,45 +21,26 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v1/scans", post(record))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ScanRequest {
-    /// The code URL as scanned.
-    code: String,
-    /// The scan's region (GB/T 2260), coarse and consented; optional.
-    region: Option<String>,
-    /// An anonymous random nonce the client keeps per device; optional.
-    device: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct ScanResponse {
-    /// False when this client's network already added its daily share of scans of the unit:
-    /// the answer is the history, and this scan was not recorded.
-    counted: bool,
-    #[serde(with = "time::serde::rfc3339")]
-    first_scan_at: OffsetDateTime,
-    first_region: Option<RegionCode>,
-    count: u64,
-    distinct_regions_48h: u32,
-    distinct_devices: u64,
-    first_query: bool,
-    flags: Vec<Flag>,
-}
-
-async fn record(
+/// Counts a scan of a genuine code and answers with what the unit's history says.
+#[utoipa::path(
+    post,
+    path = "/v1/scans",
+    tag = "public",
+    request_body = ScanRequest,
+    responses(
+        (status = 200, body = ScanAnswer),
+        (status = 422, description = "Invalid, or not genuine (`verdict` says why)", body = tracecode_wire::ErrorBody),
+        (status = 429, body = tracecode_wire::ErrorBody),
+    ),
+)]
+pub(super) async fn record(
     State(state): State<AppState>,
     Extension(client): Extension<Client>,
     request: Result<Json<ScanRequest>, JsonRejection>,
-) -> Result<Json<ScanResponse>, ApiError> {
+) -> Result<Json<ScanAnswer>, ApiError> {
     let Json(request) = request.map_err(json_error)?;
     let now = state.now();
-    let region = request
-        .region
-        .as_deref()
-        .map(|r| r.parse::<RegionCode>())
-        .transpose()
-        .map_err(|e| ApiError::invalid("region", e.to_string()))?;
+    let region = request.region;
     if let Some(device) = &request.device {
         if !(16..=128).contains(&device.len()) || !device.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ApiError::invalid(
@@ -108,16 +87,7 @@ async fn record(
     } else {
         state.metrics.scans_over_client_cap.inc();
     }
-    let recalls = before
-        .recalls
-        .iter()
-        .map(|recall| RecallNotice {
-            lot: epcis::split_lot_subject(&recall.subject).and_then(|(_, lot)| lot.parse().ok()),
-            notice: recall.reason.clone(),
-            notice_url: recall.notice_url.clone(),
-            issued_at: recall.recalled_at,
-        })
-        .collect();
+    let recalls = before.recalls.iter().map(super::recall_notice).collect();
     let assessment = assess::assess(
         &verified,
         &before.history,
@@ -131,7 +101,7 @@ async fn record(
         &state.policy,
     );
     let first = assessment.first_scan.clone();
-    Ok(Json(ScanResponse {
+    Ok(Json(ScanAnswer {
         counted: before.recorded,
         first_scan_at: first.as_ref().map_or(now, |f| f.at),
         first_region: first.and_then(|f| f.region),

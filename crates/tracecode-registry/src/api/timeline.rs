@@ -1,14 +1,17 @@
-//! `GET /v1/units/{gtin}/{serial}/timeline`: a unit's provenance, public.
+//! `GET /v1/units/{gtin}/{serial}/timeline`: a unit's provenance, public, in the wire shape
+//! [`tracecode_wire::Timeline`]: summary fields and certificate links, never the stored EPCIS
+//! documents nor who recorded a recall.
 
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tracecode_core::{Gtin, Lot, Serial};
+use tracecode_wire::timeline::{Certificate, Timeline, TimelineEvent};
 
 use super::AppState;
 use crate::error::ApiError;
-use crate::store::Timeline;
+use crate::store::{self, TimelineEntry};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v1/units/{gtin}/{serial}/timeline", get(timeline))
@@ -16,31 +19,31 @@ pub(super) fn router() -> Router<AppState> {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TimelineQuery {
+pub(super) struct TimelineQuery {
     /// The unit's lot as its code says, used when the registry has no import for the unit.
     lot: Option<String>,
 }
 
-/// A certificate (QC report) linked from an event on the timeline.
-#[derive(Debug, Serialize)]
-struct Certificate {
-    url: String,
-    event_id: String,
-    via: String,
-}
-
-#[derive(Debug, Serialize)]
-struct TimelineResponse {
-    #[serde(flatten)]
-    timeline: Timeline,
-    certificates: Vec<Certificate>,
-}
-
-async fn timeline(
+/// A unit's provenance.
+#[utoipa::path(
+    get,
+    path = "/v1/units/{gtin}/{serial}/timeline",
+    tag = "public",
+    params(
+        ("gtin" = String, Path, description = "GTIN-14"),
+        ("serial" = String, Path, description = "Serial, decimal"),
+        ("lot" = Option<String>, Query, description = "The unit's lot as its code says"),
+    ),
+    responses(
+        (status = 200, body = Timeline),
+        (status = 422, body = tracecode_wire::ErrorBody),
+    ),
+)]
+pub(super) async fn timeline(
     State(state): State<AppState>,
     Path((gtin, serial)): Path<(String, String)>,
     Query(query): Query<TimelineQuery>,
-) -> Result<Json<TimelineResponse>, ApiError> {
+) -> Result<Json<Timeline>, ApiError> {
     let gtin: Gtin = gtin
         .parse()
         .map_err(|e: tracecode_core::fields::GtinError| ApiError::invalid("gtin", e.to_string()))?;
@@ -54,27 +57,49 @@ async fn timeline(
             |e: tracecode_core::fields::LotError| ApiError::invalid("lot", e.to_string()),
         )?;
     let timeline = state.store.timeline(&gtin, &serial, lot.as_ref()).await?;
-    let certificates = timeline
-        .events
-        .iter()
-        .flat_map(|entry| {
-            let links: Vec<String> = match entry.event.document.get("certificationInfo") {
-                Some(serde_json::Value::String(url)) => vec![url.clone()],
-                Some(serde_json::Value::Array(urls)) => urls
-                    .iter()
-                    .filter_map(|u| u.as_str().map(str::to_owned))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            links.into_iter().map(|url| Certificate {
-                url,
-                event_id: entry.event.event_id.clone(),
-                via: entry.via.clone(),
+    Ok(Json(public(timeline)))
+}
+
+/// What the public sees of a stored timeline.
+fn public(timeline: store::Timeline) -> Timeline {
+    let certificates = timeline.events.iter().flat_map(certificates).collect();
+    Timeline {
+        upstream: timeline.upstream,
+        events: timeline
+            .events
+            .into_iter()
+            .map(|entry| TimelineEvent {
+                relation: entry.relation,
+                via: entry.via,
+                event_id: entry.event.event_id,
+                event_type: entry.event.event_type,
+                event_time: entry.event.event_time,
+                biz_step: entry.event.biz_step,
+                disposition: entry.event.disposition,
+                read_point: entry.event.read_point,
+                biz_location: entry.event.biz_location,
             })
-        })
-        .collect();
-    Ok(Json(TimelineResponse {
-        timeline,
+            .collect(),
+        recalls: timeline.recalls.iter().map(super::recall_notice).collect(),
         certificates,
-    }))
+    }
+}
+
+/// The certificates (QC reports) an event links to: its `certificationInfo`, one URL or many.
+fn certificates(entry: &TimelineEntry) -> Vec<Certificate> {
+    let urls: Vec<String> = match entry.event.document.get("certificationInfo") {
+        Some(serde_json::Value::String(url)) => vec![url.clone()],
+        Some(serde_json::Value::Array(urls)) => urls
+            .iter()
+            .filter_map(|u| u.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    urls.into_iter()
+        .map(|url| Certificate {
+            url,
+            event_id: entry.event.event_id.clone(),
+            via: entry.via.clone(),
+        })
+        .collect()
 }

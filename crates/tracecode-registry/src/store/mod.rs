@@ -21,28 +21,23 @@ mod sqlite;
 mod sqlite_writer;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 use tracecode_core::assess::{Registration, ScanHistory};
-use tracecode_core::{Gtin, KeyId, Lot, ProductionDay, RegionCode, Serial};
+use tracecode_core::{Gtin, Lot, RegionCode, Serial};
 
 use crate::epcis::Event;
 
 pub use postgres::PostgresStore;
+// The shapes the API answers with are the wire contract's (tracecode-wire).
 pub use sqlite::SqliteStore;
-
-/// One line of the issuer CLI's registry import file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IssuedUnit {
-    pub gtin: Gtin,
-    pub serial: Serial,
-    pub lot: Option<Lot>,
-    pub key_id: KeyId,
-    pub region: RegionCode,
-    pub production_day: ProductionDay,
-}
+pub use tracecode_wire::recall::SCOPE_CONTAINERS_LIMIT;
+pub use tracecode_wire::timeline::Relation;
+pub use tracecode_wire::{
+    Ingested, IssuedUnit, LastSeen, Linked, PlaceCount, Recall, Scope, ScopeContainer, ScopeLot,
+    Withdrawal,
+};
 
 /// A scan to count.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,32 +71,12 @@ pub struct ScanBefore {
     pub recalls: Vec<Recall>,
 }
 
-/// What an event ingestion did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Ingested {
-    /// Events stored now.
-    pub stored: u64,
-    /// Events already stored with the same content: sending a document twice is harmless.
-    pub duplicates: u64,
-}
-
-/// A place and time a subject was last seen at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LastSeen {
-    pub location: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    pub event_id: String,
-    pub biz_step: Option<String>,
-}
-
 /// A stored event as timelines show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
     pub event_id: String,
     pub event_type: String,
     pub action: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
     pub event_time: OffsetDateTime,
     pub biz_step: Option<String>,
     pub disposition: Option<String>,
@@ -111,34 +86,20 @@ pub struct StoredEvent {
     pub document: Value,
 }
 
-/// Why an event belongs on a unit's timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Relation {
-    /// It names the unit itself.
-    Unit,
-    /// It names a case or pallet while the unit was inside.
-    Container,
-    /// It names the unit's lot.
-    Lot,
-    /// It names a lot upstream of the unit's lot (a raw-material lot).
-    Upstream,
-}
-
 /// One line of a timeline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TimelineEntry {
     pub relation: Relation,
     /// The subject the event names that links it to the unit.
     pub via: String,
     /// How the event names it (object, parent, child, input, output).
     pub role: String,
-    #[serde(flatten)]
     pub event: StoredEvent,
 }
 
-/// Everything known about a unit's history, oldest event first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Everything known about a unit's history, oldest event first (the API answers with
+/// [`tracecode_wire::Timeline`], made from it).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
     pub subject: String,
     /// The unit's lot subject, if the unit was issued with a lot (or the caller named one).
@@ -150,13 +111,6 @@ pub struct Timeline {
     pub recalls: Vec<Recall>,
 }
 
-/// A subject reached through transformation events (up- or downstream), `depth` links away.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Linked {
-    pub subject: String,
-    pub depth: u32,
-}
-
 /// A recall to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRecall {
@@ -165,31 +119,6 @@ pub struct NewRecall {
     pub notice_url: Option<String>,
     /// The brand recalling; only it can see or withdraw the recall.
     pub brand: String,
-}
-
-/// A recorded recall.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Recall {
-    pub id: i64,
-    pub subject: String,
-    pub reason: String,
-    pub notice_url: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub recalled_at: OffsetDateTime,
-    /// The name of the API token that recorded it.
-    pub recalled_by: String,
-    /// Set once the recall is withdrawn: it then covers nothing, and stays as history.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub withdrawn: Option<Withdrawal>,
-}
-
-/// Why and when a recall was withdrawn, and by which token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Withdrawal {
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    pub by: String,
-    pub reason: String,
 }
 
 /// An API token to store (its hash only).
@@ -219,51 +148,6 @@ pub struct TokenRecord {
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_used_at: Option<OffsetDateTime>,
 }
-
-/// A container holding units of a lot in a recall scope.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ScopeContainer {
-    pub container: String,
-    /// Units of the lot inside it now.
-    pub units: u64,
-    /// Where it, or the container it is in, was last seen.
-    pub last_seen: Option<LastSeen>,
-}
-
-/// Units of a lot counted by the place they were last seen at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PlaceCount {
-    pub location: String,
-    pub units: u64,
-}
-
-/// One subject downstream of a recalled lot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ScopeLot {
-    pub subject: String,
-    pub depth: u32,
-    /// Units issued in this lot (from registry imports).
-    pub units_issued: u64,
-    /// Where the lot as a whole was last seen (class-level events).
-    pub last_seen: Option<LastSeen>,
-    /// Units with their own located events, by the last place each was seen.
-    pub unit_locations: Vec<PlaceCount>,
-    /// Cases and pallets holding units of the lot, at most [`SCOPE_CONTAINERS_LIMIT`].
-    pub containers: Vec<ScopeContainer>,
-    /// How many containers hold units of the lot in all.
-    pub containers_total: u64,
-}
-
-/// Everything downstream of a lot: what a recall must reach.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Scope {
-    pub subject: String,
-    pub lots: Vec<ScopeLot>,
-    pub units_total: u64,
-}
-
-/// Most containers listed per lot in a scope; the total is always given.
-pub const SCOPE_CONTAINERS_LIMIT: i64 = 1000;
 
 /// Why storage failed. The HTTP layer logs these and tells clients nothing more than "internal".
 #[derive(Debug, thiserror::Error)]
