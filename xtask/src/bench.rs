@@ -44,20 +44,26 @@ fn web() -> Result<()> {
 }
 
 /// The npm package the in-browser decode time is compared with, pinned; installed where
-/// web_bench.rs looks for it.
+/// web_bench.rs looks for it, with Lighthouse (the last release that runs on Node 20).
 const ZXING_WASM_VERSION: &str = "3.1.4";
+const LIGHTHOUSE_VERSION: &str = "12.8.2";
 const ZXING_WASM_PREFIX: &str = "target/bench-web";
 
 fn ensure_zxing_wasm() -> Result<()> {
-    let manifest = Path::new(ZXING_WASM_PREFIX).join("node_modules/zxing-wasm/package.json");
-    let installed = std::fs::read_to_string(&manifest)
-        .is_ok_and(|text| text.contains(&format!("\"version\": \"{ZXING_WASM_VERSION}\"")));
-    if installed {
+    let installed = |package: &str, version: &str| {
+        let manifest = Path::new(ZXING_WASM_PREFIX)
+            .join("node_modules")
+            .join(package)
+            .join("package.json");
+        std::fs::read_to_string(&manifest)
+            .is_ok_and(|text| text.contains(&format!("\"version\": \"{version}\"")))
+    };
+    if installed("zxing-wasm", ZXING_WASM_VERSION) && installed("lighthouse", LIGHTHOUSE_VERSION) {
         return Ok(());
     }
     std::fs::create_dir_all(ZXING_WASM_PREFIX)?;
     shell::step(
-        "install zxing-wasm from npm",
+        "install zxing-wasm and Lighthouse from npm",
         "npm",
         &[
             "install",
@@ -66,6 +72,7 @@ fn ensure_zxing_wasm() -> Result<()> {
             "--no-audit",
             "--no-fund",
             &format!("zxing-wasm@{ZXING_WASM_VERSION}"),
+            &format!("lighthouse@{LIGHTHOUSE_VERSION}"),
         ],
     )
 }

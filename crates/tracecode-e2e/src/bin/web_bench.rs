@@ -13,6 +13,9 @@
 //!   zxing-wasm, in the same page (`bench/decode.js`); median and 95th percentile per frame,
 //!   and how many photos each read on the first frame (and ours within five frames, since the
 //!   live scanner spreads its passes over consecutive frames).
+//! - `lighthouse`: Lighthouse (npm `lighthouse`, its default mobile profile: simulated slow 4G
+//!   and a 4× CPU slowdown) on a demo code URL, cold: its performance, accessibility and
+//!   best-practices scores, and the largest contentful paint it estimates.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -31,6 +34,8 @@ const RUNS: u64 = 7;
 const FRAME_SET: &str = "boofcv-v3";
 /// Where `cargo xtask bench web` installs the npm package zxing-wasm.
 const ZXING_DEFAULT: &str = "target/bench-web/node_modules/zxing-wasm";
+/// Installed beside zxing-wasm by `cargo xtask bench web`.
+const LIGHTHOUSE_DEFAULT: &str = "target/bench-web/node_modules/.bin/lighthouse";
 
 fn brotli_size(path: &Path) -> Result<usize> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -205,7 +210,8 @@ async fn main() -> Result<()> {
         worker += brotli_size(&dist.join(file))?;
     }
 
-    let units: Vec<(u64, &str)> = (0..2 * RUNS).map(|i| (3000 + i, LOT)).collect();
+    // One more unit than the runs: Lighthouse opens its own.
+    let units: Vec<(u64, &str)> = (0..=2 * RUNS).map(|i| (3000 + i, LOT)).collect();
     let world = World::start(&units, 3000).await?;
     let (mut cold, mut cold_online) = (Vec::new(), Vec::new());
     for i in 0..RUNS {
@@ -227,6 +233,12 @@ async fn main() -> Result<()> {
         warm_online.push(mark(&page, "tracecode-online").await?);
     }
     page.close().await?;
+    let lighthouse_url = format!(
+        "{}{}",
+        world.base,
+        fixtures::path_of(&fixtures::code(3000 + 2 * RUNS, LOT))
+    );
+    let lighthouse = lighthouse(&lighthouse_url).await?;
     drop(world);
 
     let corpus_dir = std::env::var_os("TRACECODE_CORPUS")
@@ -257,5 +269,68 @@ async fn main() -> Result<()> {
     let ours = decode_line("tracecode", &decode["ours"], frames, per_photo)?;
     let theirs = decode_line("zxing-wasm", &decode["zxing"], frames, per_photo)?;
     println!("decode-ms-ratio tracecode/zxing-wasm {:.2}", ours / theirs);
+    let score = |category: &str| -> Result<u64> {
+        let score = lighthouse["categories"][category]["score"]
+            .as_f64()
+            .with_context(|| format!("Lighthouse gave no {category} score"))?;
+        Ok((score * 100.0).round() as u64)
+    };
+    println!(
+        "lighthouse performance {} accessibility {} best-practices {}",
+        score("performance")?,
+        score("accessibility")?,
+        score("best-practices")?
+    );
+    let lcp = lighthouse["audits"]["largest-contentful-paint"]["numericValue"]
+        .as_f64()
+        .context("Lighthouse gave no largest contentful paint")?;
+    println!("lighthouse-lcp-ms {lcp:.0}");
     Ok(())
+}
+
+/// Lighthouse's report (JSON) of `url`, with its default mobile settings, in its own headless
+/// Chromium (a fresh profile: a first visit).
+async fn lighthouse(url: &str) -> Result<Value> {
+    let program = std::env::var_os("LIGHTHOUSE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(LIGHTHOUSE_DEFAULT)
+        });
+    let report = tempfile::NamedTempFile::new()?;
+    let output = tokio::process::Command::new(&program)
+        .arg(url)
+        .args([
+            "--output=json",
+            "--quiet",
+            "--only-categories=performance,accessibility,best-practices",
+            "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+        ])
+        .arg(format!("--output-path={}", report.path().display()))
+        .env(
+            "CHROME_PATH",
+            std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+        )
+        .output()
+        .await
+        .with_context(|| {
+            format!(
+                "cannot run {} (cargo xtask bench web installs it)",
+                program.display()
+            )
+        })?;
+    if !output.status.success() {
+        bail!(
+            "Lighthouse failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let text = std::fs::read_to_string(report.path())?;
+    let report: Value = serde_json::from_str(&text).context("Lighthouse's report is not JSON")?;
+    if let Some(error) = report["runtimeError"]["message"].as_str() {
+        bail!("Lighthouse could not load {url}: {error}");
+    }
+    Ok(report)
 }
