@@ -556,6 +556,28 @@ impl Page {
         Ok(())
     }
 
+    /// Emulates a network for the rest of the session (ChromeDriver's network conditions):
+    /// `latency_ms` added to each round trip, throughputs in bits per second.
+    pub async fn emulate_network(
+        &self,
+        latency_ms: u32,
+        download_bps: u64,
+        upload_bps: u64,
+    ) -> Result<()> {
+        self.client
+            .issue_cmd(NetworkConditions {
+                body: serde_json::json!({ "network_conditions": {
+                    "offline": false,
+                    "latency": latency_ms,
+                    "download_throughput": download_bps / 8,
+                    "upload_throughput": upload_bps / 8,
+                }})
+                .to_string(),
+            })
+            .await?;
+        Ok(())
+    }
+
     /// What assistive technology is told of `element`: Chromium's computed ARIA role and
     /// accessible name (WebDriver's Get Computed Role and Get Computed Label).
     pub async fn accessibility(&self, element: &Element) -> Result<(String, String)> {
@@ -655,6 +677,30 @@ impl WebDriverCompatibleCommand for ElementQuery {
 
     fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
         (axum::http::Method::GET, None)
+    }
+}
+
+/// ChromeDriver's `POST /session/{id}/chromium/network_conditions` (throughputs in bytes per
+/// second), which fantoccini has no method for.
+#[derive(Debug)]
+struct NetworkConditions {
+    body: String,
+}
+
+impl WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(self.body.clone()))
     }
 }
 

@@ -7,6 +7,9 @@
 //!   the verdict on screen (the app's `tracecode-verdict` performance mark), in a fresh
 //!   Chromium profile (cold) and with the service worker installed (warm); `nav-to-online-ms`
 //!   to the registry's answer on screen (`tracecode-online`).
+//! - `nav-to-verdict-ms cold-4g`, `nav-to-online-ms cold-4g`: the same cold, over an emulated
+//!   4G network (ChromeDriver's network conditions: 9 Mbit/s down, 1.5 Mbit/s up, 60 ms added
+//!   to each round trip).
 //! - `decode-ms-per-frame`: the photographs of a corpus set (`boofcv-v3` of
 //!   `../shared/qr-corpus`) scaled into 1280×720 frames, each decoded in the browser by the app's
 //!   scan worker (the live scanner, within its per-frame budget) and by the npm package
@@ -30,6 +33,8 @@ use tracecode_e2e::world::{Page, World};
 mod corpus;
 
 const RUNS: u64 = 7;
+/// The 4G of `nav-to-verdict-ms cold-4g`: round trip added, download and upload bits per second.
+const FOUR_G: (u32, u64, u64) = (60, 9_000_000, 1_500_000);
 /// The corpus set whose photographs become frames: real photos, every category of trouble.
 const FRAME_SET: &str = "boofcv-v3";
 /// Where `cargo xtask bench web` installs the npm package zxing-wasm.
@@ -210,8 +215,8 @@ async fn main() -> Result<()> {
         worker += brotli_size(&dist.join(file))?;
     }
 
-    // One more unit than the runs: Lighthouse opens its own.
-    let units: Vec<(u64, &str)> = (0..=2 * RUNS).map(|i| (3000 + i, LOT)).collect();
+    // Units for the cold, warm and 4G runs, and one more for Lighthouse.
+    let units: Vec<(u64, &str)> = (0..=3 * RUNS).map(|i| (3000 + i, LOT)).collect();
     let world = World::start(&units, 3000).await?;
     let (mut cold, mut cold_online) = (Vec::new(), Vec::new());
     for i in 0..RUNS {
@@ -233,10 +238,21 @@ async fn main() -> Result<()> {
         warm_online.push(mark(&page, "tracecode-online").await?);
     }
     page.close().await?;
+    let (mut cold_4g, mut cold_4g_online) = (Vec::new(), Vec::new());
+    for i in 2 * RUNS..3 * RUNS {
+        let page = world.browser("bench-cold-4g", None, "en-US").await?;
+        let (latency, down, up) = FOUR_G;
+        page.emulate_network(latency, down, up).await?;
+        page.open(fixtures::path_of(&fixtures::code(3000 + i, LOT)))
+            .await?;
+        cold_4g.push(mark(&page, "tracecode-verdict").await?);
+        cold_4g_online.push(mark(&page, "tracecode-online").await?);
+        page.close().await?;
+    }
     let lighthouse_url = format!(
         "{}{}",
         world.base,
-        fixtures::path_of(&fixtures::code(3000 + 2 * RUNS, LOT))
+        fixtures::path_of(&fixtures::code(3000 + 3 * RUNS, LOT))
     );
     let lighthouse = lighthouse(&lighthouse_url).await?;
     drop(world);
@@ -262,6 +278,11 @@ async fn main() -> Result<()> {
     println!("nav-to-verdict-ms warm-sw {:.0}", median(&mut warm));
     println!("nav-to-online-ms cold {:.0}", median(&mut cold_online));
     println!("nav-to-online-ms warm-sw {:.0}", median(&mut warm_online));
+    println!("nav-to-verdict-ms cold-4g {:.0}", median(&mut cold_4g));
+    println!(
+        "nav-to-online-ms cold-4g {:.0}",
+        median(&mut cold_4g_online)
+    );
     let per_photo = decode["framesPerPhoto"].as_u64().unwrap_or(1);
     println!(
         "decode photos {frames} from {FRAME_SET} as 1280x720 frames: tracecode {per_photo} frames each, zxing-wasm 2 passes"
