@@ -76,24 +76,29 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
     // The web app's wasm compiles beside our binaries (another profile: no lock between them).
     setup::start_web_wasm(&mut installs)?;
     // Unoptimised (Cargo.toml, `demo-build`): half the compile time of a release build, and
-    // fast enough for a few hundred units.
-    shell::step(
-        "issuer CLI, registry and demo",
-        "cargo",
-        &[
-            "build",
-            "--profile",
-            "demo-build",
-            "--locked",
-            "--package",
-            "tracecode-cli",
-            "--package",
-            "tracecode-registry",
-            "--package",
-            "tracecode-demo",
-            "--bins",
-        ],
-    )?;
+    // fast enough for a few hundred units. On a fresh machine they yield the cores to the
+    // background builds (`nice`): Trunk's is the longest and ends last, ours have minutes to
+    // spare (docs/BENCHMARKS.md, "Fresh machine").
+    let build = [
+        "build",
+        "--profile",
+        "demo-build",
+        "--locked",
+        "--package",
+        "tracecode-cli",
+        "--package",
+        "tracecode-registry",
+        "--package",
+        "tracecode-demo",
+        "--bins",
+    ];
+    let mut command: Vec<&str> = if installs.pending() {
+        vec!["nice", "-n", "10", "cargo"]
+    } else {
+        vec!["cargo"]
+    };
+    command.extend(build);
+    shell::step("issuer CLI, registry and demo", command[0], &command[1..])?;
     shell::timed(
         "wait for the tools and the wasm",
         "background builds",

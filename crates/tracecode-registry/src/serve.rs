@@ -193,7 +193,7 @@ pub async fn serve_with(
                 }
             };
             if let Err(e) = result {
-                tracing::debug!(error = %e, %peer, "connection ended with an error");
+                tracing::debug!(error = %e, "connection ended with an error");
             }
             drop(permit);
         });
