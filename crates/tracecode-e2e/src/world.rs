@@ -565,14 +565,17 @@ impl Page {
         upload_bps: u64,
     ) -> Result<()> {
         self.client
-            .issue_cmd(NetworkConditions {
-                body: serde_json::json!({ "network_conditions": {
-                    "offline": false,
-                    "latency": latency_ms,
-                    "download_throughput": download_bps / 8,
-                    "upload_throughput": upload_bps / 8,
-                }})
-                .to_string(),
+            .issue_cmd(SessionCommand {
+                path: "chromium/network_conditions".to_owned(),
+                body: Some(
+                    serde_json::json!({ "network_conditions": {
+                        "offline": false,
+                        "latency": latency_ms,
+                        "download_throughput": download_bps / 8,
+                        "upload_throughput": upload_bps / 8,
+                    }})
+                    .to_string(),
+                ),
             })
             .await?;
         Ok(())
@@ -585,9 +588,9 @@ impl Page {
         for what in ["computedrole", "computedlabel"] {
             let value = self
                 .client
-                .issue_cmd(ElementQuery {
-                    element: element.element_id().to_string(),
-                    what,
+                .issue_cmd(SessionCommand {
+                    path: format!("element/{}/{what}", element.element_id()),
+                    body: None,
                 })
                 .await?;
             told.push(value.as_str().unwrap_or_default().trim().to_owned());
@@ -653,54 +656,33 @@ impl Page {
     }
 }
 
-/// A WebDriver query about one element that fantoccini has no method for.
+/// A command of this WebDriver session that fantoccini has no method for: `path` after
+/// `session/{id}/`, a POST with `body` (JSON) or a GET without. Chromium's computed role and
+/// label of an element (`element/{id}/computedrole`), ChromeDriver's network conditions.
 #[derive(Debug)]
-struct ElementQuery {
-    element: String,
-    /// The endpoint's last segment: `computedrole` or `computedlabel`.
-    what: &'static str,
+struct SessionCommand {
+    path: String,
+    body: Option<String>,
 }
 
-impl WebDriverCompatibleCommand for ElementQuery {
+impl WebDriverCompatibleCommand for SessionCommand {
     fn endpoint(
         &self,
         base: &url::Url,
         session: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         base.join(&format!(
-            "session/{}/element/{}/{}",
+            "session/{}/{}",
             session.unwrap_or_default(),
-            self.element,
-            self.what
+            self.path
         ))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
-        (axum::http::Method::GET, None)
-    }
-}
-
-/// ChromeDriver's `POST /session/{id}/chromium/network_conditions` (throughputs in bytes per
-/// second), which fantoccini has no method for.
-#[derive(Debug)]
-struct NetworkConditions {
-    body: String,
-}
-
-impl WebDriverCompatibleCommand for NetworkConditions {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!(
-            "session/{}/chromium/network_conditions",
-            session.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
-        (axum::http::Method::POST, Some(self.body.clone()))
+        match &self.body {
+            Some(body) => (axum::http::Method::POST, Some(body.clone())),
+            None => (axum::http::Method::GET, None),
+        }
     }
 }
 
