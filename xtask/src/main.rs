@@ -9,6 +9,7 @@ mod bench;
 mod browser;
 mod demo;
 mod postgres;
+mod precompress;
 mod setup;
 mod shell;
 
@@ -38,6 +39,9 @@ const USAGE: &str = "usage: cargo xtask <demo | test | bench <area> | setup | wi
   bench web     the web app's transfer size (brotli) and navigation-to-verdict times in
                 headless Chromium, cold and with the service worker
   setup         install the tools only (wasm32 target, trunk, wasm-bindgen, wasm-opt)
+  precompress [DIR]
+                write .br and .gz beside the built app's files (default dist/), which the
+                registry sends to browsers; every app build made by xtask does it
   with-postgres <command…>
                 run a command with a throwaway PostgreSQL on loopback, its URL in
                 TRACECODE_TEST_POSTGRES (e.g. `cargo xtask with-postgres cargo test -p tracecode-registry`)";
@@ -68,6 +72,7 @@ fn run(args: &[&str]) -> Result<()> {
         }
         ["bench", area, rest @ ..] => bench::run(area, rest),
         ["setup"] => setup::ensure_web_tools(),
+        ["precompress", rest @ ..] => precompress::run(rest),
         ["with-postgres", program, args @ ..] => with_postgres(program, args),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");

@@ -116,7 +116,12 @@ pub(crate) fn trunk_release_build() -> Result<()> {
     web_build_env(&mut command);
     timed("web app release build", "trunk build --release", || {
         run_with(&mut command)
-    })
+    })?;
+    timed(
+        "web app precompression",
+        "cargo xtask precompress dist",
+        || crate::precompress::run(&[]),
+    )
 }
 
 /// The environment of the web app's release build: the demo build unless root keys are given.

@@ -33,6 +33,8 @@ pub fn built_app() -> PathBuf {
 
 /// Copies the files of `from` (not its folders) into `to`, created if missing: the built app
 /// is flat, and a copy of it is what the demo, the benchmark and the static-site test serve.
+/// Modification times are kept, as `cp -p` does: the registry compares a precompressed
+/// `X.br`'s with `X`'s to notice a stale one.
 pub fn copy_files(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in
@@ -40,7 +42,12 @@ pub fn copy_files(from: &Path, to: &Path) -> Result<()> {
     {
         let entry = entry?;
         if entry.file_type()?.is_file() {
-            std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+            let target = to.join(entry.file_name());
+            std::fs::copy(entry.path(), &target)?;
+            std::fs::File::options()
+                .write(true)
+                .open(&target)?
+                .set_modified(entry.metadata()?.modified()?)?;
         }
     }
     Ok(())

@@ -223,6 +223,9 @@ async fn run(cli: Cli) -> Result<()> {
                         dir.display()
                     );
                 }
+                if let Some(problem) = tracecode_registry::api::precompression_problem(dir) {
+                    tracing::warn!("{problem}");
+                }
             }
             let secret = store.client_secret().await?;
             let mut state = AppState::new(Arc::from(store), trust, signed);

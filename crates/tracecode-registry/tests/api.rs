@@ -362,6 +362,60 @@ async fn the_web_app_is_served_beside_the_api(backend: Backend) {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[header::CONTENT_TYPE], "application/wasm");
     assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
+    assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
+    // Precompressed copies (`cargo xtask precompress`) go to browsers that take them.
+    let problem = tracecode_registry::api::precompression_problem(dist.path()).expect("warned");
+    assert!(
+        problem.contains("app-1a2b.wasm has no precompressed"),
+        "{problem}"
+    );
+    std::fs::write(dist.path().join("app-1a2b.wasm.br"), b"brotli bytes").expect("br");
+    std::fs::write(dist.path().join("app-1a2b.wasm.gz"), b"gzip bytes").expect("gz");
+    assert_eq!(
+        tracecode_registry::api::precompression_problem(dist.path()),
+        None
+    );
+    for (accepted, encoding, body) in [
+        ("gzip, deflate, br, zstd", Some("br"), &b"brotli bytes"[..]),
+        ("gzip", Some("gzip"), b"gzip bytes"),
+        ("identity", None, b"\0asm"),
+    ] {
+        let response = r
+            .app
+            .clone()
+            .oneshot(
+                Request::get("/app-1a2b.wasm")
+                    .header(header::ACCEPT_ENCODING, accepted)
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(response.status(), StatusCode::OK, "{accepted}");
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().expect("ascii")),
+            encoding,
+            "{accepted}"
+        );
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/wasm");
+        // Caches between must not give one browser's encoding to another.
+        assert!(
+            response
+                .headers()
+                .get_all(header::VARY)
+                .iter()
+                .any(|v| v == "accept-encoding"),
+            "{:?}",
+            response.headers()
+        );
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        assert_eq!(&bytes[..], body, "{accepted}");
+    }
     // The trust list is the one the registry verified, not the build's copy.
     assert_eq!(
         r.get("/trust-list.json").await,

@@ -1,7 +1,8 @@
 //! `cargo xtask bench web` (after `trunk build --release`): the web app's budgets.
 //!
 //! - `bundle-brotli-bytes`: what a first visit downloads (the page's wasm, JS, CSS and
-//!   loader), brotli quality 11; `scan-worker-brotli-bytes`: the scanner, fetched when the
+//!   loader) as the registry sends them: their `.br` (`cargo xtask precompress`, brotli quality
+//!   11); `scan-worker-brotli-bytes`: the scanner, fetched when the
 //!   camera opens.
 //! - `nav-to-verdict-ms`: a code URL opened as from a phone's camera, from navigation start to
 //!   the verdict on screen (the app's `tracecode-verdict` performance mark), in a fresh
@@ -20,7 +21,7 @@
 //!   and a 4× CPU slowdown) on a demo code URL, cold: its performance, accessibility and
 //!   best-practices scores, and the largest contentful paint it estimates.
 
-use std::io::Write as _;
+use std::io::Read as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -42,14 +43,28 @@ const ZXING_DEFAULT: &str = "target/bench-web/node_modules/zxing-wasm";
 /// Installed beside zxing-wasm by `cargo xtask bench web`.
 const LIGHTHOUSE_DEFAULT: &str = "target/bench-web/node_modules/.bin/lighthouse";
 
+/// The bytes the registry sends for `path` to a browser that takes brotli: its precompressed
+/// `.br` (`cargo xtask precompress`), checked to decode to the file itself.
 fn brotli_size(path: &Path) -> Result<usize> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut out = Vec::new();
-    {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
-        writer.write_all(&bytes)?;
+    let file = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut name = path.as_os_str().to_owned();
+    name.push(".br");
+    let compressed = std::fs::read(&name).with_context(|| {
+        format!(
+            "cannot read {} (`cargo xtask precompress` writes it)",
+            Path::new(&name).display()
+        )
+    })?;
+    let mut decoded = Vec::new();
+    brotli::Decompressor::new(compressed.as_slice(), 4096).read_to_end(&mut decoded)?;
+    if decoded != file {
+        bail!(
+            "{} does not decode to {}: run `cargo xtask precompress` again",
+            Path::new(&name).display(),
+            path.display()
+        );
     }
-    Ok(out.len())
+    Ok(compressed.len())
 }
 
 /// The files a first visit loads: what index.html names, and the loader.

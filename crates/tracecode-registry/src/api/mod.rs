@@ -1,6 +1,7 @@
 //! The HTTP surface. Each module owns its routes; `app` puts them together.
 
 mod app_files;
+pub use app_files::precompression_problem;
 mod events;
 mod health;
 mod issued;
