@@ -11,4 +11,8 @@ await init({ module_or_path: tag.dataset.wasm });
 // Offline-first: the service worker keeps the app and the trust list (public/sw.js).
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js").catch((e) => console.warn("no offline mode:", e));
+  // The staff page is not in a shopper's precache: it asks for its own files to be kept.
+  if (location.pathname.startsWith("/staff/")) {
+    navigator.serviceWorker.ready.then((r) => r.active.postMessage({ precache: "/staff/" }));
+  }
 }

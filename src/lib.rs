@@ -11,6 +11,7 @@ pub mod online;
 pub mod photo;
 pub mod regulator;
 pub mod scanner;
+pub mod staff;
 pub mod storage;
 pub mod verdict_view;
 
@@ -19,11 +20,9 @@ use time::{OffsetDateTime, UtcOffset};
 use tracecode_core::{RegionCode, SignedTrustList, TrustList};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::distributor::{Mode, RegionSetting, ScanEntry, ScanList};
+use crate::distributor::Mode;
 use crate::embed::{Embed, VerdictMessage};
-use crate::i18n::{provide_i18n, province, tr, use_texts, Texts};
-use crate::regulator::panel::{RegulatorPanel, SpotChecks};
-use crate::regulator::SpotCheck;
+use crate::i18n::{provide_i18n, province, tr, use_texts, I18n, Texts};
 use crate::scanner::CameraScanner;
 use crate::verdict_view::VerdictView;
 
@@ -55,12 +54,12 @@ pub fn region_name(t: &Texts, region: RegionCode) -> String {
 
 /// Why the trust list could not be used; the words depend on the language.
 #[derive(Debug, Clone)]
-enum TrustListError {
+pub enum TrustListError {
     Unavailable(String),
     Refused(String),
 }
 
-async fn load_trust_list() -> Result<TrustList, TrustListError> {
+pub(crate) async fn load_trust_list() -> Result<TrustList, TrustListError> {
     let roots = config::pinned_roots().map_err(TrustListError::Refused)?;
     let response = gloo_net::http::Request::get(TRUST_LIST_PATH)
         .send()
@@ -103,6 +102,20 @@ fn code_in_page_url() -> Option<String> {
         let search = location.search().unwrap_or_default();
         format!("https://{host}{path}{search}")
     })
+}
+
+/// Where the staff page lives: its own Trunk target (`staff/index.html`), so that a shopper's
+/// first visit never downloads the distributor's and the inspector's screens.
+pub const STAFF_PAGE: &str = "/staff/";
+
+/// The staff page for `mode`, carrying the code this page was opened with, if any.
+pub(crate) fn staff_page_url(mode: Mode, code: Option<&str>) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("mode", mode.name());
+    if let Some(code) = code {
+        query.append_pair("code", code);
+    }
+    format!("{STAFF_PAGE}?{}", query.finish())
 }
 
 /// Whether the page is embedded in a campaign page, and how it should look; a wrong parameter
@@ -148,129 +161,74 @@ fn tell_parent(target_origin: &str, verdict: tracecode_core::Verdict) {
     }
 }
 
-/// The page.
+/// The header: the app's name (or the embedding brand's logo) and the language switch.
 #[component]
-pub fn App() -> impl IntoView {
-    let i18n = provide_i18n();
+pub(crate) fn PageHeader(
+    i18n: I18n,
+    brand: Option<Option<String>>,
+    embedded: bool,
+) -> impl IntoView {
     let t = use_texts();
-    let trust = LocalResource::new(load_trust_list);
-    let (code_text, set_code_text) = signal(code_in_page_url().unwrap_or_default());
-    let is_demo = config::pinned_roots().map(|r| r.is_demo).unwrap_or(false);
-    let embed = embedding();
-    if let Some((look, _)) = &embed {
-        apply_embed_look(look);
-    }
-    let embedded = embed.is_some();
-    let embed_error = embed.as_ref().and_then(|(_, error)| error.clone());
-    let brand = embed.as_ref().map(|(look, _)| look.logo.clone());
-    let on_verdict = embed
-        .map(|(look, _)| Callback::new(move |verdict| tell_parent(look.target_origin(), verdict)));
-    // Embedded, the page is a shopper's: the modes stay with the full page.
-    let mode = RwSignal::new(if embedded {
-        Mode::Consumer
-    } else {
-        Mode::stored()
-    });
-    let my_region = RwSignal::new(distributor::stored_region());
-    let entries = RwSignal::new(Vec::<ScanEntry>::new());
-    let distributing = Signal::derive(move || mode.get() == Mode::Distributor);
-    let inspecting = Signal::derive(move || mode.get() == Mode::Regulator);
-    // Distributors and inspectors scan unit after unit, with the camera kept on.
-    let continuous = Signal::derive(move || mode.get() != Mode::Consumer);
-    // Scans happen where the distributor or inspector is; a shopper's location is never sent.
-    let scan_region = Signal::derive(move || {
-        if continuous.get() {
-            my_region.get()
-        } else {
-            None
-        }
-    });
-    // The regulator's queue exists only once the mode is used, then for the page's life.
-    let spot = StoredValue::new_local(None::<SpotChecks>);
-    let spot_checks = move || {
-        if spot.with_value(Option::is_none) {
-            spot.set_value(Some(SpotChecks::start()));
-        }
-        spot.get_value()
-    };
-
-    let on_code = move |text: String| {
-        let now = device_now();
-        let region = my_region.get_untracked();
-        trust.with_untracked(|loaded| {
-            let Some(Ok(trust)) = loaded else { return };
-            match mode.get_untracked() {
-                Mode::Consumer => {}
-                Mode::Distributor => {
-                    let entry = ScanEntry::new(&text, trust, region, now);
-                    entries.update(|list| list.push(entry));
-                }
-                Mode::Regulator => {
-                    if let Some(spot) = spot_checks() {
-                        spot.record(SpotCheck::new(&text, trust, region, now));
-                    }
-                }
-            }
-        });
-        set_code_text.set(text);
-    };
-    let set_mode = move |next: Mode| {
-        next.store();
-        mode.set(next);
-    };
-
     view! {
-        <main class="page">
-            <header>
-                <div class="title-row">
-                    {match brand {
-                        // The logo only: the brand itself is named by the verdict, from the trust
-                        // list, never by a link.
-                        Some(logo) => view! {
-                            <div class="brand">
-                                {logo.map(|src| view! { <img class="brand-logo" src=src alt="" /> })}
-                            </div>
-                        }
-                        .into_any(),
-                        None => view! { <h1>"tracecode"</h1> }.into_any(),
-                    }}
-                    <button
-                        type="button"
-                        class="language"
-                        lang=move || i18n.lang.get().other().texts().lang_tag
-                        aria-label=tr(t, |t| t.switch_language)
-                        on:click=move |_| i18n.set(i18n.lang.get_untracked().other())
-                    >
-                        {tr(t, |t| t.switch_to)}
-                    </button>
-                </div>
-                <Show when=move || !embedded>
-                    <p class="tagline">{tr(t, |t| t.tagline)}</p>
-                </Show>
-            </header>
-            {embed_error.map(|error| view! {
-                <p class="status error" role="alert">{move || (t.get().embed_parameter_refused)(&error)}</p>
-            })}
-            <Show when=move || is_demo>
-                <p class="demo-banner" role="note">{tr(t, |t| t.demo_banner)}</p>
-            </Show>
+        <header>
+            <div class="title-row">
+                {match brand {
+                    // The logo only: the brand itself is named by the verdict, from the trust
+                    // list, never by a link.
+                    Some(logo) => view! {
+                        <div class="brand">
+                            {logo.map(|src| view! { <img class="brand-logo" src=src alt="" /> })}
+                        </div>
+                    }
+                    .into_any(),
+                    None => view! { <h1>"tracecode"</h1> }.into_any(),
+                }}
+                <button
+                    type="button"
+                    class="language"
+                    lang=move || i18n.lang.get().other().texts().lang_tag
+                    aria-label=tr(t, |t| t.switch_language)
+                    on:click=move |_| i18n.set(i18n.lang.get_untracked().other())
+                >
+                    {tr(t, |t| t.switch_to)}
+                </button>
+            </div>
+            {(!embedded).then(|| view! { <p class="tagline">{tr(t, |t| t.tagline)}</p> })}
+        </header>
+        {config::pinned_roots().is_ok_and(|r| r.is_demo).then(|| view! {
+            <p class="demo-banner" role="note">{tr(t, |t| t.demo_banner)}</p>
+        })}
+    }
+}
+
+/// The verdict for the code in `code_text`, once the trust list is loaded (or why it cannot
+/// be). A shopper's page keeps the space for it from the first paint (style/main.css).
+#[component]
+pub(crate) fn VerdictArea(
+    trust: LocalResource<Result<TrustList, TrustListError>>,
+    code_text: ReadSignal<String>,
+    #[prop(into)] scan_region: Signal<Option<RegionCode>>,
+    #[prop(into)] record_scans: Signal<bool>,
+    on_verdict: Option<Callback<tracecode_core::Verdict>>,
+) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <div class="verdict-area" class:has-code=move || code_text.with(|c| !c.trim().is_empty())>
             <Suspense fallback=move || view! { <p class="status">{tr(t, |t| t.loading_trust_list)}</p> }>
                 {move || {
                     trust
                         .get()
                         .map(|loaded| match loaded {
-                            Ok(trust) => {
-                                view! {
-                                    <VerdictView
-                                        trust=trust
-                                        code_text=code_text
-                                        scan_region=scan_region
-                                        record_scans=Signal::derive(move || !inspecting.get())
-                                        on_verdict=on_verdict
-                                    />
-                                }
-                                    .into_any()
+                            Ok(trust) => view! {
+                                <VerdictView
+                                    trust=trust
+                                    code_text=code_text
+                                    scan_region=scan_region
+                                    record_scans=record_scans
+                                    on_verdict=on_verdict
+                                />
                             }
+                            .into_any(),
                             Err(error) => {
                                 let message = move || {
                                     let t = t.get();
@@ -284,41 +242,89 @@ pub fn App() -> impl IntoView {
                         })
                 }}
             </Suspense>
-            <Show when=move || !embedded>
-            <fieldset class="modes">
-                <legend>{tr(t, |t| t.mode_legend)}</legend>
-                {Mode::ALL
-                    .map(|m| view! {
-                        <label>
-                            <input type="radio" name="mode" value=m.name()
-                                prop:checked=move || mode.get() == m
-                                on:change=move |_| set_mode(m) />
-                            {move || m.label(t.get())}
-                        </label>
-                    })
-                    .collect_view()}
-            </fieldset>
-            </Show>
-            <Show when=move || continuous.get()>
-                <RegionSetting region=my_region inspecting=inspecting />
-            </Show>
-            <CameraScanner on_code=on_code continuous=continuous />
-            <label for="code-input">{tr(t, |t| t.code_label)}</label>
-            <textarea
-                id="code-input"
-                rows="4"
-                spellcheck="false"
-                autocomplete="off"
-                placeholder=tr(t, |t| t.code_placeholder)
-                prop:value=code_text
-                on:input=move |ev| set_code_text.set(event_target_value(&ev))
-            ></textarea>
-            <Show when=move || distributing.get()>
-                <ScanList entries=entries />
-            </Show>
-            <Show when=move || inspecting.get()>
-                {move || spot_checks().map(|spot| view! { <RegulatorPanel spot=spot /> })}
-            </Show>
+        </div>
+    }
+}
+
+/// The code field: what the camera read, or what was typed or pasted.
+#[component]
+pub(crate) fn CodeField(
+    code_text: ReadSignal<String>,
+    set_code_text: WriteSignal<String>,
+) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <label for="code-input">{tr(t, |t| t.code_label)}</label>
+        <textarea
+            id="code-input"
+            rows="4"
+            spellcheck="false"
+            autocomplete="off"
+            placeholder=tr(t, |t| t.code_placeholder)
+            prop:value=code_text
+            on:input=move |ev| set_code_text.set(event_target_value(&ev))
+        ></textarea>
+    }
+}
+
+/// The shopper's page: one code at a time, nothing recorded about where the shopper is. The
+/// staff modes are links to their own page ([`staff::StaffApp`]).
+#[component]
+pub fn App() -> impl IntoView {
+    let i18n = provide_i18n();
+    let t = use_texts();
+    let page_code = code_in_page_url();
+    let embed = embedding();
+    // Someone who chose a staff mode keeps it: a code opened from the phone's camera goes to
+    // the staff page, with the code (embedded, the page is always a shopper's).
+    let stored = Mode::stored();
+    if embed.is_none() && stored != Mode::Consumer {
+        let _ = window()
+            .location()
+            .replace(&staff_page_url(stored, page_code.as_deref()));
+    }
+    let trust = LocalResource::new(load_trust_list);
+    let (code_text, set_code_text) = signal(page_code.unwrap_or_default());
+    if let Some((look, _)) = &embed {
+        apply_embed_look(look);
+    }
+    let embedded = embed.is_some();
+    let embed_error = embed.as_ref().and_then(|(_, error)| error.clone());
+    let brand = embed.as_ref().map(|(look, _)| look.logo.clone());
+    let on_verdict = embed
+        .map(|(look, _)| Callback::new(move |verdict| tell_parent(look.target_origin(), verdict)));
+
+    view! {
+        <main class="page" data-mode=Mode::Consumer.name()>
+            <PageHeader i18n=i18n brand=brand embedded=embedded />
+            {embed_error.map(|error| view! {
+                <p class="status error" role="alert">{move || (t.get().embed_parameter_refused)(&error)}</p>
+            })}
+            <VerdictArea
+                trust=trust
+                code_text=code_text
+                scan_region=Signal::stored(None)
+                record_scans=Signal::stored(true)
+                on_verdict=on_verdict
+            />
+            {(!embedded).then(|| view! {
+                <nav class="modes" aria-label=tr(t, |t| t.mode_legend)>
+                    <span class="legend">{tr(t, |t| t.mode_legend)}</span>
+                    {Mode::ALL
+                        .map(|m| {
+                            let label = move || m.label(t.get());
+                            if m == Mode::Consumer {
+                                view! { <a aria-current="page" data-mode=m.name()>{label}</a> }.into_any()
+                            } else {
+                                view! { <a href=staff_page_url(m, None) data-mode=m.name()>{label}</a> }
+                                    .into_any()
+                            }
+                        })
+                        .collect_view()}
+                </nav>
+            })}
+            <CameraScanner on_code=move |text| set_code_text.set(text) continuous=Signal::stored(false) />
+            <CodeField code_text=code_text set_code_text=set_code_text />
         </main>
     }
 }

@@ -47,37 +47,61 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// Writes `.br` and `.gz` beside each compressible file directly in `dir` (Trunk's output
-/// is flat), replacing older ones. An encoding that would not save bytes is not written: the
+/// Writes `.br` and `.gz` beside each compressible file in `dir` and its folders (the staff
+/// page is `dist/staff/`), replacing older ones. An encoding that would not save bytes is not written: the
 /// file server then sends the file as it is.
 pub(crate) fn precompress(dir: &Path) -> Result<Vec<Compressed>> {
-    let mut done = Vec::new();
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
-    for entry in entries {
-        let path = entry?.path();
-        let compressible = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| COMPRESSIBLE.contains(&e));
-        if !compressible || !path.is_file() {
-            continue;
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        let entries = std::fs::read_dir(&folder)
+            .with_context(|| format!("cannot list {}", folder.display()))?;
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let compressible = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| COMPRESSIBLE.contains(&e));
+            if compressible {
+                files.push(path);
+            }
         }
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let brotli = brotli(&bytes)?;
-        let gzip = gzip(&bytes)?;
-        write_if_smaller(&path, "br", &brotli, bytes.len())?;
-        write_if_smaller(&path, "gz", &gzip, bytes.len())?;
-        done.push(Compressed {
-            file: path,
-            identity: bytes.len(),
-            brotli: brotli.len().min(bytes.len()),
-            gzip: gzip.len().min(bytes.len()),
-        });
     }
+    // A thread per file: the two wasm files take nearly all the time, and they can share the
+    // cores.
+    let mut done = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .into_iter()
+            .map(|path| scope.spawn(move || compress_file(path)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| anyhow::bail!("compression panicked"))
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
     done.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(done)
+}
+
+fn compress_file(path: PathBuf) -> Result<Compressed> {
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let brotli = brotli(&bytes)?;
+    let gzip = gzip(&bytes)?;
+    write_if_smaller(&path, "br", &brotli, bytes.len())?;
+    write_if_smaller(&path, "gz", &gzip, bytes.len())?;
+    Ok(Compressed {
+        identity: bytes.len(),
+        brotli: brotli.len().min(bytes.len()),
+        gzip: gzip.len().min(bytes.len()),
+        file: path,
+    })
 }
 
 fn write_if_smaller(path: &Path, extension: &str, bytes: &[u8], original: usize) -> Result<()> {
@@ -127,10 +151,13 @@ mod tests {
         // Too small to gain from compression: left alone, and a stale .br removed.
         std::fs::write(dir.join("tiny.json"), "{}").unwrap();
         std::fs::write(dir.join("tiny.json.br"), "stale").unwrap();
+        std::fs::create_dir(dir.join("staff")).unwrap();
+        std::fs::write(dir.join("staff/index.html"), "<p>staff</p>\n".repeat(50)).unwrap();
 
         let done = precompress(&dir).unwrap();
 
-        assert_eq!(done.len(), 2, "{done:?}");
+        assert_eq!(done.len(), 3, "{done:?}");
+        assert!(dir.join("staff/index.html.br").is_file());
         let mut decoded = Vec::new();
         brotli::Decompressor::new(std::fs::File::open(dir.join("app.js.br")).unwrap(), 4096)
             .read_to_end(&mut decoded)

@@ -117,12 +117,33 @@ pub(crate) fn trunk_release_build() -> Result<()> {
     timed("web app release build", "trunk build --release", || {
         run_with(&mut command)
     })?;
+    // The staff page after the shopper's: Trunk empties its `--dist` first, and `dist/staff`
+    // lies inside `dist`.
+    let mut command = Command::new("trunk");
+    command.args(STAFF_BUILD);
+    web_build_env(&mut command);
+    timed(
+        "staff page release build",
+        &format!("trunk {}", STAFF_BUILD.join(" ")),
+        || run_with(&mut command),
+    )?;
     timed(
         "web app precompression",
         "cargo xtask precompress dist",
         || crate::precompress::run(&[]),
     )
 }
+
+/// `trunk` arguments of the staff page's build: its own target, served at `/staff/`.
+pub(crate) const STAFF_BUILD: [&str; 7] = [
+    "build",
+    "staff/index.html",
+    "--release",
+    "--dist",
+    "dist/staff",
+    "--public-url",
+    "/staff/",
+];
 
 /// The environment of the web app's release build: the demo build unless root keys are given.
 pub(crate) fn web_build_env(command: &mut Command) {
@@ -133,8 +154,9 @@ pub(crate) fn web_build_env(command: &mut Command) {
 }
 
 /// The wasm binaries Trunk builds (index.html): package, cargo profile, binary.
-const WEB_WASM: [(&str, &str, &str); 2] = [
+const WEB_WASM: [(&str, &str, &str); 3] = [
     ("tracecode-web", "wasm-release", "tracecode-web"),
+    ("tracecode-web", "wasm-release", "tracecode-staff"),
     ("tracecode-scan-worker", "wasm-worker", "scan-worker"),
 ];
 

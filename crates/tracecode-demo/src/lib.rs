@@ -498,7 +498,7 @@ fn cases(units: &[Unit], unknown: &[Unit]) -> Result<Vec<Case>> {
         Case {
             name: "diverted",
             title: "Diverted goods (防窜货)",
-            expect: "Choose Distributor mode and set your region to 440000 (Guangdong): \
+            expect: "Choose \"I am a distributor\" (the staff page, /staff/) and set your region to 440000 (Guangdong): \
                      \"Sold outside its region\", the code is signed for Shanghai (310000)."
                 .into(),
             code: diverted.url.clone(),
@@ -519,7 +519,7 @@ fn cases(units: &[Unit], unknown: &[Unit]) -> Result<Vec<Case>> {
         Case {
             name: "inspector",
             title: "For an inspector",
-            expect: "Choose Inspector mode, cut the network, scan: checked on the device, \
+            expect: "Choose \"I am an inspector\" (the staff page), cut the network, scan: checked on the device, \
                      reported when the network is back."
                 .into(),
             code: inspected.url.clone(),

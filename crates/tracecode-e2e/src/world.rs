@@ -528,7 +528,11 @@ impl Page {
             let controlled = self
                 .client
                 .execute(
-                    "return !!(navigator.serviceWorker && navigator.serviceWorker.controller);",
+                    // Controlled, and the page itself cached (the staff page asks for its
+                    // own files once opened: public/sw.js).
+                    "if (!(navigator.serviceWorker && navigator.serviceWorker.controller)) return false; \
+                     const page = location.pathname.startsWith('/staff/') ? '/staff/' : '/'; \
+                     return caches.match(page).then((r) => !!r);",
                     vec![],
                 )
                 .await?;
@@ -648,7 +652,8 @@ impl Page {
                 "const e = document.activeElement; if (!e) return ''; \
                  return e.localName + (e.id ? '#' + e.id : '') \
                    + [...e.classList].map(c => '.' + c).join('') \
-                   + (e.type === 'radio' ? '[' + e.value + ']' : '');",
+                   + (e.type === 'radio' ? '[' + e.value + ']' : '') \
+                   + (e.localName === 'a' && e.dataset.mode ? '[' + e.dataset.mode + ']' : '');",
                 vec![],
             )
             .await?;

@@ -6,7 +6,7 @@
 use anyhow::{Context, Result};
 use tracecode_e2e::demo::{self, Listen, Registry, Tools};
 use tracecode_e2e::fixtures::path_of;
-use tracecode_e2e::world::{copy_files, copy_tree, free_port, Browsers, World};
+use tracecode_e2e::world::{copy_tree, free_port, Browsers, World};
 use tracecode_e2e::{enabled, lan};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,7 +84,9 @@ async fn issued_imported_scanned_copied_recalled_and_checked_offline() -> Result
         .open(&base, "journey-inspector", Some(&inspected), "en-US", &[])
         .await?;
     page.open("/").await?;
-    page.click("input[name=mode][value=regulator]").await?;
+    page.click("nav.modes a[data-mode=regulator]").await?;
+    page.wait_for("input[name=mode][value=regulator]:checked")
+        .await?;
     page.wait_for_offline_ready().await?;
     registry.kill().await?;
     page.click("button.start-camera").await?;
@@ -116,7 +118,7 @@ async fn a_static_site_shows_the_issuers_provenance_without_a_registry() -> Resu
     // What a brand uploads to a static host: the app, its trust list, and the CLI's
     // `--provenance` output (`static/v1/units/{gtin}/{serial}/timeline`).
     let site = dir.path().join("site");
-    copy_files(&World::built_app(), &site)?;
+    copy_tree(&World::built_app(), &site)?;
     std::fs::copy(world.trust_list(), site.join("trust-list.json"))?;
     copy_tree(&world.dir.join("batch-dairy/static"), &site)?;
     let base = tracecode_e2e::world::serve_static(&site).await?;

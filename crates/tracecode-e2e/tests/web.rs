@@ -217,7 +217,10 @@ async fn a_distributor_sees_diverted_goods_scan_after_scan() -> Result<()> {
         .browser("distributor", Some(&fixtures::code(1004, LOT)), "en-US")
         .await?;
     page.open("/").await?;
-    page.click("input[name=mode][value=distributor]").await?;
+    // The staff modes are their own page, reached from the shopper's.
+    page.click("nav.modes a[data-mode=distributor]").await?;
+    page.wait_for("input[name=mode][value=distributor]:checked")
+        .await?;
     page.type_into("#my-region", "440300").await?;
     page.click("button.start-camera").await?;
     let mismatch = page.text_of(".verdict .region.mismatch").await?;
@@ -242,10 +245,22 @@ async fn a_distributor_sees_diverted_goods_scan_after_scan() -> Result<()> {
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     assert_eq!(page.count("table.scans tbody tr").await?, 1);
     page.screenshot("mismatch").await?;
-    // The setting is kept: after a reload the mode and region are still there.
-    page.open("/").await?;
+    // The setting is kept: the shopper's page opens the staff page again, with the mode and
+    // the region; a code opened from the phone's camera goes along.
+    let code = fixtures::code(1010, LOT);
+    page.open(path_of(&code)).await?;
+    page.wait_for("input[name=mode][value=distributor]:checked")
+        .await?;
     let region = page.wait_for("#my-region").await?.prop("value").await?;
     assert_eq!(region.as_deref(), Some("440300"));
+    let carried = page
+        .wait_for("#code-input")
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    assert!(carried.ends_with(path_of(&code)), "{carried}");
+    page.wait_for(".verdict .region.mismatch").await?;
     page.assert_clean().await?;
     page.close().await
 }
@@ -287,7 +302,9 @@ async fn an_inspector_checks_offline_and_nothing_is_lost_until_it_is_reported() 
     let code = fixtures::code(1007, LOT);
     let page = world.browser("regulator", Some(&code), "en-US").await?;
     page.open("/").await?;
-    page.click("input[name=mode][value=regulator]").await?;
+    page.click("nav.modes a[data-mode=regulator]").await?;
+    page.wait_for("input[name=mode][value=regulator]:checked")
+        .await?;
     page.type_into("#my-region", fixtures::SALES_REGION).await?;
     page.wait_for_offline_ready().await?;
     world.cut_network();
@@ -528,14 +545,19 @@ async fn the_page_works_from_the_keyboard_and_names_every_control() -> Result<()
     }
     let world = World::start(UNITS, XSS_SERIAL).await?;
     let page = world.browser("keyboard", None, "en-US").await?;
-    page.open("/").await?;
+    // Every control of every mode has a name a screen reader can say: the staff page's two
+    // modes, then the shopper's page, which its "a shopper" choice opens.
+    page.open("/staff/?mode=distributor").await?;
     page.wait_for("#code-input").await?;
-    // Every control of every mode has a name a screen reader can say.
     for mode in ["distributor", "regulator", "consumer"] {
         page.click(&format!("input[name=mode][value={mode}]"))
             .await?;
-        page.wait_for(&format!("input[name=mode][value={mode}]:checked"))
-            .await?;
+        let shown = if mode == "consumer" {
+            "nav.modes a[aria-current][data-mode=consumer]".to_owned()
+        } else {
+            format!("input[name=mode][value={mode}]:checked")
+        };
+        page.wait_for(&shown).await?;
         let unnamed = page.unnamed_controls().await?;
         assert!(
             unnamed.is_empty(),
@@ -556,7 +578,8 @@ async fn the_page_works_from_the_keyboard_and_names_every_control() -> Result<()
     }
     let order = [
         "button.language",
-        "input[consumer]",
+        "a[distributor]",
+        "a[regulator]",
         "button.start-camera",
         "input#photo-input.photo-input",
         "textarea#code-input",
@@ -594,18 +617,24 @@ async fn the_page_works_from_the_keyboard_and_names_every_control() -> Result<()
         announce.prop("textContent").await?.unwrap_or_default(),
         tampered
     );
-    // Back to the modes with Shift+Tab, and an arrow key changes the mode.
-    while page.focused().await? != "input[consumer]" {
+    // Back to the modes with Shift+Tab, and Enter opens the staff page in that mode, where an
+    // arrow key changes the mode.
+    while page.focused().await? != "a[distributor]" {
         assert!(
             reached.pop().is_some(),
             "the modes were never reached going back"
         );
         page.press(&[Key::Shift, Key::Tab]).await?;
     }
-    page.press(&[Key::Right]).await?;
-    page.wait_for("input[name=mode][value=distributor]:checked")
+    page.press(&[Key::Enter]).await?;
+    let distributor = page
+        .wait_for("input[name=mode][value=distributor]:checked")
         .await?;
     page.wait_for("#my-region").await?;
+    distributor.click().await?;
+    page.press(&[Key::Right]).await?;
+    page.wait_for("input[name=mode][value=regulator]:checked")
+        .await?;
     page.screenshot("distributor-by-keyboard").await?;
     page.assert_clean().await?;
     page.close().await

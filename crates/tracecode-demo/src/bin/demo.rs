@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use tracecode_demo::{self as demo, copy_files, lan, Listen, Registry, Tools};
+use tracecode_demo::{self as demo, copy_tree, lan, Listen, Registry, Tools};
 
 const DEFAULT_PORT: u16 = 8080;
 
@@ -18,7 +18,7 @@ fn copy_app(dist: &Path, site: &Path) -> Result<()> {
     if site.exists() {
         std::fs::remove_dir_all(site)?;
     }
-    copy_files(dist, site)
+    copy_tree(dist, site)
 }
 
 /// Ctrl-C, or a polite request to stop (SIGTERM, as from `timeout` or a service manager).
