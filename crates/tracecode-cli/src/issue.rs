@@ -466,6 +466,9 @@ fn write_provenance(root: &Path, code: &Code) -> Result<()> {
         }],
         recalls: Vec::new(),
         certificates: Vec::new(),
+        product: None,
+        places: Vec::new(),
+        lot_dates: None,
     };
     write_file(
         &dir.join("timeline"),

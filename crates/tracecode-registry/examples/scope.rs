@@ -204,7 +204,9 @@ async fn build(store: &SqliteStore) -> anyhow::Result<()> {
         let document = json!({ "type": "EPCISDocument", "epcisBody": { "eventList": batch } });
         let parsed = epcis::parse_json_ld(document.to_string().as_bytes())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        store.ingest_events(&parsed, "bench", now).await?;
+        store
+            .ingest_events(&parsed, &Default::default(), "bench", now)
+            .await?;
     }
     Ok(())
 }

@@ -32,10 +32,18 @@ pub enum Permission {
     Recalls,
     /// Brand-only reads: recall lists, recall scopes.
     Read,
+    /// Master data: products, places and product images.
+    Master,
 }
 
 impl Permission {
-    pub const ALL: [Self; 4] = [Self::Import, Self::Events, Self::Recalls, Self::Read];
+    pub const ALL: [Self; 5] = [
+        Self::Import,
+        Self::Events,
+        Self::Recalls,
+        Self::Read,
+        Self::Master,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -43,6 +51,7 @@ impl Permission {
             Self::Events => "events",
             Self::Recalls => "recalls",
             Self::Read => "read",
+            Self::Master => "master",
         }
     }
 }
@@ -61,7 +70,7 @@ impl FromStr for Permission {
             .into_iter()
             .find(|p| p.as_str() == text)
             .ok_or_else(|| {
-                format!("{text:?} is not a permission (import, events, recalls or read)")
+                format!("{text:?} is not a permission (import, events, recalls, read or master)")
             })
     }
 }
@@ -184,6 +193,7 @@ pub fn check(
                 Permission::Events => "store events",
                 Permission::Recalls => "recall",
                 Permission::Read => "read brand data",
+                Permission::Master => "change master data",
             },
             record.scopes
         )));

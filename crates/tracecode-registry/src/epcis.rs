@@ -11,6 +11,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tracecode_core::fields::gs1_check_digit;
 use tracecode_core::{Gtin, Serial};
+use tracecode_wire::LotDates;
 
 /// Most events one request may carry; bigger documents are split by the sender.
 pub const MAX_EVENTS: usize = 10_000;
@@ -195,11 +196,38 @@ pub struct Event {
     pub subjects: Vec<(Role, String)>,
     /// QC certificates and other certification links (`certificationInfo`).
     pub certifications: Vec<String>,
+    /// The dates of its ILMD (`bestBeforeDate`, `itemExpirationDate`, `sellByDate`), for the
+    /// lots it names ([`Event::lots`]).
+    pub lot_dates: LotDates,
+    /// The ILMD's `lotNumber`: the lot of the serialised units the event names.
+    pub ilmd_lot: Option<String>,
     /// The event as received (JSON-LD), or as the CSV row reads in JSON-LD.
     pub document: Value,
 }
 
 impl Event {
+    /// The lot subjects its ILMD describes: lots it names (`01/{gtin}/10/{lot}`), and for
+    /// units it names (`01/{gtin}/21/{serial}`) their GTIN with the ILMD's `lotNumber`.
+    pub fn lots(&self) -> Vec<String> {
+        let mut lots: Vec<String> = self
+            .subjects
+            .iter()
+            .filter(|(role, _)| matches!(role, Role::Object | Role::Output))
+            .filter_map(|(_, subject)| {
+                if split_lot_subject(subject).is_some() {
+                    return Some(subject.clone());
+                }
+                let lot = self.ilmd_lot.as_deref()?;
+                let rest = subject.strip_prefix("01/")?;
+                let (gtin, _) = rest.split_once("/21/")?;
+                Some(lot_subject(gtin, lot))
+            })
+            .collect();
+        lots.sort();
+        lots.dedup();
+        lots
+    }
+
     /// Where the event happened: the business location, or failing that the read point.
     pub fn location(&self) -> Option<&str> {
         self.biz_location.as_deref().or(self.read_point.as_deref())
@@ -231,26 +259,54 @@ fn error(field: &str, message: impl Into<String>) -> EpcisError {
     }
 }
 
-/// Parses an EPCIS 2.0 JSON-LD `EPCISDocument` (or a single event) into events.
+/// Parses an EPCIS 2.0 JSON-LD `EPCISDocument` (or a single event) into events; a document's
+/// master data is refused here (see [`parse_json_ld_document`]).
 pub fn parse_json_ld(body: &[u8]) -> Result<Vec<Event>, EpcisError> {
+    let document = parse_json_ld_document(body)?;
+    if !document.master.is_empty() {
+        return Err(error(
+            "epcisHeader.epcisMasterData",
+            "not read here: send the document to POST /v1/events",
+        ));
+    }
+    Ok(document.events)
+}
+
+/// An EPCIS document: its events and its header's master data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub events: Vec<Event>,
+    pub master: crate::store::MasterData,
+}
+
+/// Parses an EPCIS 2.0 JSON-LD `EPCISDocument` (or a single event): its events, and the
+/// products and places of its `epcisHeader.epcisMasterData` ([`crate::vocabulary`]). A
+/// document may carry master data and no event.
+pub fn parse_json_ld_document(body: &[u8]) -> Result<Document, EpcisError> {
     let document: Value =
         serde_json::from_slice(body).map_err(|e| error("document", format!("not JSON: {e}")))?;
-    let events = match document.get("type").and_then(Value::as_str) {
-        Some("EPCISDocument") => document
-            .pointer("/epcisBody/eventList")
-            .and_then(Value::as_array)
-            .ok_or_else(|| {
-                error(
-                    "epcisBody.eventList",
-                    "an EPCISDocument needs an event list",
-                )
-            })?
-            .clone(),
-        Some(_) => vec![document],
+    let (events, master) = match document.get("type").and_then(Value::as_str) {
+        Some("EPCISDocument") => (
+            document
+                .pointer("/epcisBody/eventList")
+                .and_then(Value::as_array)
+                .ok_or_else(|| {
+                    error(
+                        "epcisBody.eventList",
+                        "an EPCISDocument needs an event list",
+                    )
+                })?
+                .clone(),
+            crate::vocabulary::master_data(&document)?,
+        ),
+        Some(_) => (vec![document], crate::store::MasterData::default()),
         None => return Err(error("type", "missing: expected EPCISDocument or an event")),
     };
-    check_count(events.len())?;
-    events
+    // Master data alone is a document too.
+    if !events.is_empty() || master.is_empty() {
+        check_count(events.len())?;
+    }
+    let events = events
         .into_iter()
         .enumerate()
         .map(|(i, event)| {
@@ -259,7 +315,8 @@ pub fn parse_json_ld(body: &[u8]) -> Result<Vec<Event>, EpcisError> {
                 ..e
             })
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok(Document { events, master })
 }
 
 fn check_count(n: usize) -> Result<(), EpcisError> {
@@ -356,7 +413,10 @@ fn parse_event(document: Value) -> Result<Event, EpcisError> {
             .ok_or_else(|| error("certificationInfo", "must be a string or strings"))?,
         Some(_) => return Err(error("certificationInfo", "must be a string or strings")),
     };
+    let (lot_dates, ilmd_lot) = ilmd(object.get("ilmd"))?;
     Ok(Event {
+        lot_dates,
+        ilmd_lot,
         id,
         event_type,
         action,
@@ -369,6 +429,52 @@ fn parse_event(document: Value) -> Result<Event, EpcisError> {
         certifications,
         document,
     })
+}
+
+/// The value of a CBV master-data attribute, by its compact (`cbvmda:x`) or full
+/// (`urn:epcglobal:cbv:mda#x`) name.
+pub(crate) fn cbv_attribute<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    object
+        .get(&format!("cbvmda:{name}"))
+        .or_else(|| object.get(&format!("urn:epcglobal:cbv:mda#{name}")))
+        .or_else(|| object.get(name))
+}
+
+/// The dates and lot number of an event's ILMD, checked.
+fn ilmd(value: Option<&Value>) -> Result<(LotDates, Option<String>), EpcisError> {
+    let object = match value {
+        None | Some(Value::Null) => return Ok((LotDates::default(), None)),
+        Some(Value::Object(object)) => object,
+        Some(_) => return Err(error("ilmd", "must be an object")),
+    };
+    let date = |name: &str| -> Result<Option<time::Date>, EpcisError> {
+        match cbv_attribute(object, name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => {
+                // EPCIS allows a date-time here too; its date is the day.
+                let day = text.get(..10).unwrap_or(text);
+                tracecode_wire::master::iso_date::parse(day)
+                    .map(Some)
+                    .map_err(|m| error(&format!("ilmd.{name}"), m))
+            }
+            Some(_) => Err(error(&format!("ilmd.{name}"), "must be a date YYYY-MM-DD")),
+        }
+    };
+    let dates = LotDates {
+        best_before: date("bestBeforeDate")?,
+        expiration: date("itemExpirationDate")?,
+        sell_by: date("sellByDate")?,
+    };
+    let lot = match cbv_attribute(object, "lotNumber") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(lot)) => Some(
+            lot.parse::<tracecode_core::Lot>()
+                .map_err(|e| error("ilmd.lotNumber", e.to_string()))?
+                .to_string(),
+        ),
+        Some(_) => return Err(error("ilmd.lotNumber", "must be a string")),
+    };
+    Ok((dates, lot))
 }
 
 /// The identifiers of an EPC list (strings) or a quantity list (objects with `epcClass`).

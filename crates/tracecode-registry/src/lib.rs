@@ -11,5 +11,6 @@ pub mod limit;
 pub mod metrics;
 pub mod serve;
 pub mod store;
+pub mod vocabulary;
 
 pub use api::{app, AppState, Clock};

@@ -544,11 +544,17 @@ async fn metrics_and_the_openapi_description_are_served(backend: Backend) {
             let response = tower::ServiceExt::oneshot(r.app.clone(), request)
                 .await
                 .expect("response");
+            let status = response.status();
+            // A handler's 404 ("no such product") says so in JSON; the router's is empty.
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("body");
+            let handled = serde_json::from_slice::<Value>(&body)
+                .is_ok_and(|b| b["error"] == "not_found");
             assert!(
-                response.status() != StatusCode::NOT_FOUND
-                    && response.status() != StatusCode::METHOD_NOT_ALLOWED,
-                "{method} {path} is documented but not routed ({})",
-                response.status()
+                (status != StatusCode::NOT_FOUND || handled)
+                    && status != StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path} is documented but not routed ({status})"
             );
         }
     }

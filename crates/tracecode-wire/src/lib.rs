@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod issued;
+pub mod master;
 pub mod recall;
 pub mod scan;
 pub mod timeline;
@@ -21,6 +22,7 @@ pub use error::ErrorBody;
 pub use events::Ingested;
 pub use health::Status;
 pub use issued::{IssuedImport, IssuedUnit};
+pub use master::{LotDates, MasterDataImported, Names, Place, PlaceRole, Product};
 pub use recall::{
     LastSeen, PlaceCount, Recall, RecallAnswer, RecallList, RecallRequest, Scope, ScopeContainer,
     ScopeLot, WithdrawRequest, Withdrawal,

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tracecode_core::assess::RecallNotice;
 
+use crate::master::{LotDates, Place, Product};
+
 /// A unit's provenance, oldest event first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -27,6 +29,15 @@ pub struct Timeline {
     /// Certificates (QC reports) the events link to.
     #[serde(default)]
     pub certificates: Vec<Certificate>,
+    /// The product, by the unit's GTIN, if its brand described it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<Product>,
+    /// The places the events name that the unit's brand described.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<Place>,
+    /// The unit's lot's dates from EPCIS ILMD, if any were sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lot_dates: Option<LotDates>,
 }
 
 /// A subject reached through transformation events (up- or downstream), `depth` links away.
@@ -125,6 +136,9 @@ mod tests {
                 event_id: "urn:uuid:1".into(),
                 via: "01/06901234567892/10/L1".into(),
             }],
+            product: None,
+            places: Vec::new(),
+            lot_dates: None,
         }
     }
 

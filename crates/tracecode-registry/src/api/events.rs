@@ -12,7 +12,7 @@ use super::AppState;
 use crate::auth::{Caller, Permission};
 use crate::epcis::{self, Event};
 use crate::error::ApiError;
-use crate::store::Ingested;
+use crate::store::{Ingested, MasterData};
 
 /// How far ahead of the registry's clock an event may be dated: clocks drift, but an event
 /// dated 9999 would stay every subject's "last seen" for good.
@@ -58,9 +58,12 @@ pub(super) async fn ingest(
                 .trim()
                 .to_ascii_lowercase()
         });
-    let events = match media_type.as_deref() {
-        Some("application/ld+json" | "application/json") => epcis::parse_json_ld(&body),
-        Some("text/csv") => epcis::parse_csv(&body),
+    let document = match media_type.as_deref() {
+        Some("application/ld+json" | "application/json") => epcis::parse_json_ld_document(&body),
+        Some("text/csv") => epcis::parse_csv(&body).map(|events| epcis::Document {
+            events,
+            master: MasterData::default(),
+        }),
         other => {
             return Err(ApiError::UnsupportedMediaType(format!(
                 "Content-Type {} is not read here: send application/ld+json (an EPCIS 2.0 \
@@ -73,6 +76,8 @@ pub(super) async fn ingest(
         field: Some("body".into()),
         message: e.to_string(),
     })?;
+    let epcis::Document { events, master } = document;
+    super::master_data::check_owned(&master, &caller)?;
     epcis::check_limits(&events).map_err(|e| ApiError::Limit {
         limit: e.limit,
         max: e.max,
@@ -81,7 +86,7 @@ pub(super) async fn ingest(
     check_events(&events, &caller, now + MAX_EVENT_FUTURE)?;
     let ingested = state
         .store
-        .ingest_events(&events, &caller.brand, now)
+        .ingest_events(&events, &master, &caller.brand, now)
         .await?;
     state.metrics.events_stored.inc_by(ingested.stored);
     Ok(Json(ingested))

@@ -5,6 +5,7 @@ pub use app_files::precompression_problem;
 mod events;
 mod health;
 mod issued;
+mod master_data;
 pub mod openapi;
 mod recalls;
 mod scans;
@@ -151,6 +152,7 @@ pub fn app(state: AppState) -> Router {
         .merge(events::router())
         .merge(timeline::router())
         .merge(recalls::router())
+        .merge(master_data::router())
         .route("/metrics", get(metrics::serve))
         .route("/v1/openapi.json", get(openapi::serve))
         .layer(middleware::from_fn_with_state(

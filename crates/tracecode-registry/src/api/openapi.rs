@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 
-use super::{events, health, issued, recalls, scans, timeline};
+use super::{events, health, issued, master_data, recalls, scans, timeline};
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -32,6 +32,11 @@ use super::{events, health, issued, recalls, scans, timeline};
         recalls::list,
         recalls::withdraw,
         recalls::scope,
+        master_data::put_products,
+        master_data::put_places,
+        master_data::product,
+        master_data::put_image,
+        master_data::image,
     ),
     components(schemas(tracecode_wire::ErrorBody)),
     modifiers(&BearerToken),

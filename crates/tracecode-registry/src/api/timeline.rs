@@ -11,7 +11,7 @@ use tracecode_wire::timeline::{Certificate, Timeline, TimelineEvent};
 
 use super::AppState;
 use crate::error::ApiError;
-use crate::store::{self, TimelineEntry};
+use crate::store::{self, TimelineEntry, UnitMasterData};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v1/units/{gtin}/{serial}/timeline", get(timeline))
@@ -57,13 +57,37 @@ pub(super) async fn timeline(
             |e: tracecode_core::fields::LotError| ApiError::invalid("lot", e.to_string()),
         )?;
     let timeline = state.store.timeline(&gtin, &serial, lot.as_ref()).await?;
-    Ok(Json(public(timeline)))
+    // Places are described per brand: the unit's, by the trust list's GTIN prefixes.
+    let brand = state
+        .trust
+        .document()
+        .keys
+        .iter()
+        .find(|key| key.gtin_prefixes.iter().any(|p| p.matches(&gtin)))
+        .map(|key| key.brand.clone());
+    let mut place_ids: Vec<String> = timeline
+        .events
+        .iter()
+        .flat_map(|e| [&e.event.biz_location, &e.event.read_point])
+        .flatten()
+        .cloned()
+        .collect();
+    place_ids.sort();
+    place_ids.dedup();
+    let master = state
+        .store
+        .unit_master_data(&gtin, brand.as_deref(), &place_ids, timeline.lot.as_deref())
+        .await?;
+    Ok(Json(public(timeline, master)))
 }
 
 /// What the public sees of a stored timeline.
-fn public(timeline: store::Timeline) -> Timeline {
+fn public(timeline: store::Timeline, master: UnitMasterData) -> Timeline {
     let certificates = timeline.events.iter().flat_map(certificates).collect();
     Timeline {
+        product: master.product,
+        places: master.places,
+        lot_dates: master.lot_dates,
         upstream: timeline.upstream,
         events: timeline
             .events

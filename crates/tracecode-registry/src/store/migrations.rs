@@ -23,12 +23,14 @@ const SQLITE: &[File] = files!("sqlite":
     "0001_units_scans_tokens.sql",
     "0002_events_recalls.sql",
     "0003_brands_bounds_signals.sql",
+    "0004_master_data.sql",
 );
 
 const POSTGRES: &[File] = files!("postgres":
     "0001_units_scans_tokens.sql",
     "0002_events_recalls.sql",
     "0003_brands_bounds_signals.sql",
+    "0004_master_data.sql",
 );
 
 pub(super) fn sqlite() -> Migrator {

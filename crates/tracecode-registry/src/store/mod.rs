@@ -14,6 +14,7 @@ macro_rules! in_transaction {
     }};
 }
 
+mod master;
 mod migrations;
 mod postgres;
 mod sql;
@@ -69,6 +70,45 @@ pub struct ScanBefore {
     pub history: ScanHistory,
     pub registration: Registration,
     pub recalls: Vec<Recall>,
+}
+
+/// Products and places to store together (an import, or an EPCIS document's master data).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MasterData {
+    pub products: Vec<tracecode_wire::Product>,
+    pub places: Vec<tracecode_wire::Place>,
+}
+
+impl MasterData {
+    pub fn is_empty(&self) -> bool {
+        self.products.is_empty() && self.places.is_empty()
+    }
+}
+
+/// What a unit's timeline shows of master data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitMasterData {
+    pub product: Option<tracecode_wire::Product>,
+    pub places: Vec<tracecode_wire::Place>,
+    pub lot_dates: Option<tracecode_wire::LotDates>,
+}
+
+/// A product's picture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductImage {
+    pub gtin: Gtin,
+    /// `image/png`, `image/jpeg` or `image/webp`, from the bytes.
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+    /// Hex SHA-256 of the bytes: the image's version and `ETag`.
+    pub sha256: String,
+}
+
+/// The image types kept, by name.
+pub fn image_type(name: &str) -> Option<&'static str> {
+    ["image/png", "image/jpeg", "image/webp"]
+        .into_iter()
+        .find(|t| *t == name)
 }
 
 /// A stored event as timelines show it.
@@ -198,12 +238,47 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// same content is counted as a duplicate, with different content it is a
     /// [`StoreError::Conflict`]. Identifiers without a GS1 company prefix are claimed for the
     /// brand; one another brand claimed first is [`StoreError::NotYours`].
+    /// The document's master data (`epcisMasterData`) is stored with the events, in the same
+    /// transaction, and so are the lot dates of their ILMD.
     async fn ingest_events(
         &self,
         events: &[Event],
+        master: &MasterData,
         brand: &str,
         now: OffsetDateTime,
     ) -> Result<Ingested, StoreError>;
+
+    /// Stores products and places of `brand`, all or none.
+    async fn put_master_data(
+        &self,
+        master: &MasterData,
+        brand: &str,
+        now: OffsetDateTime,
+    ) -> Result<tracecode_wire::MasterDataImported, StoreError>;
+
+    /// A product, with its image's address if it has one.
+    async fn product(&self, gtin: &Gtin) -> Result<Option<tracecode_wire::Product>, StoreError>;
+
+    /// What a unit's timeline shows of master data: the product, the places among
+    /// `place_ids` that `brand` (the unit's) described, the dates of `lot` (a lot subject).
+    async fn unit_master_data(
+        &self,
+        gtin: &Gtin,
+        brand: Option<&str>,
+        place_ids: &[String],
+        lot: Option<&str>,
+    ) -> Result<UnitMasterData, StoreError>;
+
+    /// Stores a product's image; false if the product is not described yet.
+    async fn put_product_image(
+        &self,
+        image: &ProductImage,
+        brand: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// A product's image.
+    async fn product_image(&self, gtin: &Gtin) -> Result<Option<ProductImage>, StoreError>;
 
     /// A unit's timeline: its events, its containers' and lot's, and those of upstream lots.
     /// `lot` names the unit's lot when the registry has no import for it.

@@ -9,10 +9,12 @@ use time::OffsetDateTime;
 use tracecode_core::{Gtin, Lot, Serial};
 
 use super::{
-    sql, Ingested, IssuedUnit, NewRecall, NewScan, NewToken, Recall, ScanBefore, Scope, Store,
-    StoreError, Timeline, TokenRecord, Withdrawal,
+    master, sql, Ingested, IssuedUnit, MasterData, NewRecall, NewScan, NewToken, ProductImage,
+    Recall, ScanBefore, Scope, Store, StoreError, Timeline, TokenRecord, UnitMasterData,
+    Withdrawal,
 };
 use crate::epcis::Event;
+use tracecode_wire::{MasterDataImported, Product};
 
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
@@ -72,11 +74,58 @@ impl Store for PostgresStore {
     async fn ingest_events(
         &self,
         events: &[Event],
+        master: &MasterData,
         brand: &str,
         now: OffsetDateTime,
     ) -> Result<Ingested, StoreError> {
-        transaction!(self, |conn| sql::ingest_events(conn, events, brand, now)
+        transaction!(self, |conn| sql::ingest_events(
+            conn, events, master, brand, now
+        )
+        .await)
+    }
+
+    async fn put_master_data(
+        &self,
+        master: &MasterData,
+        brand: &str,
+        now: OffsetDateTime,
+    ) -> Result<MasterDataImported, StoreError> {
+        transaction!(self, |conn| master::put(conn, master, brand, now).await)
+    }
+
+    async fn product(&self, gtin: &Gtin) -> Result<Option<Product>, StoreError> {
+        master::product(&mut *self.pool.acquire().await?, gtin).await
+    }
+
+    async fn unit_master_data(
+        &self,
+        gtin: &Gtin,
+        brand: Option<&str>,
+        place_ids: &[String],
+        lot: Option<&str>,
+    ) -> Result<UnitMasterData, StoreError> {
+        master::for_unit(
+            &mut *self.pool.acquire().await?,
+            gtin,
+            brand,
+            place_ids,
+            lot,
+        )
+        .await
+    }
+
+    async fn put_product_image(
+        &self,
+        image: &ProductImage,
+        brand: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        transaction!(self, |conn| master::put_image(conn, image, brand, now)
             .await)
+    }
+
+    async fn product_image(&self, gtin: &Gtin) -> Result<Option<ProductImage>, StoreError> {
+        master::image(&mut *self.pool.acquire().await?, gtin).await
     }
 
     async fn timeline(

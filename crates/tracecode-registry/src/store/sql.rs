@@ -12,8 +12,8 @@ use tracecode_core::assess::{Registration, ScanHistory, ScanRecord};
 use tracecode_core::{Gtin, Lot, Serial};
 
 use super::{
-    from_millis, millis, parse, Ingested, IssuedUnit, LastSeen, Linked, NewRecall, NewScan,
-    NewToken, PlaceCount, Recall, Relation, ScanBefore, Scope, ScopeContainer, ScopeLot,
+    from_millis, millis, parse, Ingested, IssuedUnit, LastSeen, Linked, MasterData, NewRecall,
+    NewScan, NewToken, PlaceCount, Recall, Relation, ScanBefore, Scope, ScopeContainer, ScopeLot,
     StoreError, StoredEvent, Timeline, TimelineEntry, TokenRecord, Withdrawal,
     MAX_CLOSURE_ROWS_PER_REQUEST, MAX_UPSTREAM_PER_LOT, SCOPE_CONTAINERS_LIMIT,
 };
@@ -480,10 +480,20 @@ async fn downstream_of(conn: &mut AnyConnection, start: &str) -> Result<Vec<Link
 pub(super) async fn ingest_events(
     conn: &mut AnyConnection,
     events: &[Event],
+    master: &MasterData,
     brand: &str,
     now: OffsetDateTime,
 ) -> Result<Ingested, StoreError> {
     claim_private_subjects(conn, events, brand).await?;
+    super::master::put(conn, master, brand, now).await?;
+    for event in events {
+        if event.lot_dates.is_empty() {
+            continue;
+        }
+        for lot in event.lots() {
+            super::master::put_lot_dates(conn, &lot, &event.lot_dates, brand, now).await?;
+        }
+    }
     let mut outcome = Ingested {
         stored: 0,
         duplicates: 0,

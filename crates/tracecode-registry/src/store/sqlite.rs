@@ -14,10 +14,12 @@ use tracecode_core::{Gtin, Lot, Serial};
 
 use super::sqlite_writer::ScanWriter;
 use super::{
-    sql, Ingested, IssuedUnit, NewRecall, NewScan, NewToken, Recall, ScanBefore, Scope, Store,
-    StoreError, Timeline, TokenRecord, Withdrawal,
+    master, sql, Ingested, IssuedUnit, MasterData, NewRecall, NewScan, NewToken, ProductImage,
+    Recall, ScanBefore, Scope, Store, StoreError, Timeline, TokenRecord, UnitMasterData,
+    Withdrawal,
 };
 use crate::epcis::Event;
+use tracecode_wire::{MasterDataImported, Product};
 
 /// Set on every connection. With WAL, synchronous=NORMAL loses nothing when the process dies
 /// (kill -9): committed transactions are in the WAL file. Only a power cut can drop the last
@@ -104,11 +106,51 @@ impl Store for SqliteStore {
     async fn ingest_events(
         &self,
         events: &[Event],
+        master: &MasterData,
         brand: &str,
         now: OffsetDateTime,
     ) -> Result<Ingested, StoreError> {
-        write_transaction!(self, |conn| sql::ingest_events(conn, events, brand, now)
+        write_transaction!(self, |conn| sql::ingest_events(
+            conn, events, master, brand, now
+        )
+        .await)
+    }
+
+    async fn put_master_data(
+        &self,
+        master: &MasterData,
+        brand: &str,
+        now: OffsetDateTime,
+    ) -> Result<MasterDataImported, StoreError> {
+        write_transaction!(self, |conn| master::put(conn, master, brand, now).await)
+    }
+
+    async fn product(&self, gtin: &Gtin) -> Result<Option<Product>, StoreError> {
+        master::product(&mut *self.reader().await?, gtin).await
+    }
+
+    async fn unit_master_data(
+        &self,
+        gtin: &Gtin,
+        brand: Option<&str>,
+        place_ids: &[String],
+        lot: Option<&str>,
+    ) -> Result<UnitMasterData, StoreError> {
+        master::for_unit(&mut *self.reader().await?, gtin, brand, place_ids, lot).await
+    }
+
+    async fn put_product_image(
+        &self,
+        image: &ProductImage,
+        brand: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        write_transaction!(self, |conn| master::put_image(conn, image, brand, now)
             .await)
+    }
+
+    async fn product_image(&self, gtin: &Gtin) -> Result<Option<ProductImage>, StoreError> {
+        master::image(&mut *self.reader().await?, gtin).await
     }
 
     async fn timeline(

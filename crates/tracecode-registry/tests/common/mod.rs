@@ -150,7 +150,7 @@ pub async fn registry(backend: Backend) -> Option<Registry> {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = database(backend, dir.path()).await?;
     let store = store::open(&url).await.expect("open the store");
-    let all = "events,import,read,recalls";
+    let all = "events,import,master,read,recalls";
     add_token(store.as_ref(), "tests", TOKEN, BRAND_A, all).await;
     add_token(store.as_ref(), "brand-b", TOKEN_B, BRAND_B, all).await;
     let offset_ns = Arc::new(AtomicI64::new(0));
