@@ -9,7 +9,7 @@ use tracecode_core::{RegionCode, VerifiedCode};
 
 use crate::config;
 
-use tracecode_wire::ScanRequest;
+use tracecode_wire::{LotDates, Product, ScanRequest};
 /// `POST /v1/scans`'s answer and the timeline: the wire contract's types (tracecode-wire).
 pub use tracecode_wire::{ScanAnswer as ScanReport, Timeline};
 
@@ -54,6 +54,9 @@ pub struct Online {
     /// `Ok(None)`: the scan was not recorded here.
     pub scan: Result<Option<ScanReport>, OnlineError>,
     pub timeline: Result<Option<Timeline>, OnlineError>,
+    /// What the brand says of the product and its lot: from the timeline, or, with the
+    /// registry out of reach, as last fetched on this device.
+    pub facts: Option<ProductFacts>,
     /// Minutes between this device's clock and the registry's `Date`, when they differ by
     /// more than [`SKEW_TOLERANCE_MINUTES`].
     pub clock_skew_minutes: Option<i64>,
@@ -129,6 +132,19 @@ pub async fn look_up(code: &VerifiedCode, region: Option<RegionCode>, record: bo
         read_json::<Timeline>(response).await.map(Some)
     };
     let (scan, timeline) = futures::future::join(scan, timeline).await;
+    let facts = match &timeline {
+        Ok(Some(timeline)) => {
+            let facts = ProductFacts {
+                product: timeline.product.clone(),
+                lot_dates: timeline.lot_dates,
+                cached: false,
+            };
+            facts.keep(code);
+            Some(facts)
+        }
+        Ok(None) => None,
+        Err(_) => ProductFacts::kept(code),
+    };
     let (scan, clock_skew_minutes) = match scan {
         Ok(Some((report, skew))) => (Ok(Some(report)), skew),
         Ok(None) | Err(OnlineError::NoScanCounting) => (Ok(None), None),
@@ -137,7 +153,69 @@ pub async fn look_up(code: &VerifiedCode, region: Option<RegionCode>, record: bo
     Online {
         scan,
         timeline,
+        facts,
         clock_skew_minutes,
+    }
+}
+
+/// The product and its lot's dates, as the page shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductFacts {
+    pub product: Option<Product>,
+    pub lot_dates: Option<LotDates>,
+    /// Kept on this device from an earlier visit (the registry is out of reach now).
+    pub cached: bool,
+}
+
+/// Kept on the device for each product and lot, replaced each time the registry answers: an
+/// inspector offline still sees the name and the best-before date of a product checked before.
+impl ProductFacts {
+    fn keys(code: &VerifiedCode) -> (String, Option<String>) {
+        let data = &code.code().data;
+        (
+            format!("tracecode.product.{}", data.gtin.as_str()),
+            data.lot
+                .as_ref()
+                .map(|lot| format!("tracecode.lot.{}.{}", data.gtin.as_str(), lot.as_str())),
+        )
+    }
+
+    fn keep(&self, code: &VerifiedCode) {
+        let (product_key, lot_key) = Self::keys(code);
+        if let Some(product) = &self.product {
+            if let Ok(json) = serde_json::to_string(product) {
+                crate::storage::set(&product_key, &json);
+            }
+        }
+        if let (Some(key), Some(dates)) = (lot_key, &self.lot_dates) {
+            if let Ok(json) = serde_json::to_string(dates) {
+                crate::storage::set(&key, &json);
+            }
+        }
+    }
+
+    fn kept(code: &VerifiedCode) -> Option<Self> {
+        let (product_key, lot_key) = Self::keys(code);
+        let product: Option<Product> =
+            crate::storage::get(&product_key).and_then(|json| serde_json::from_str(&json).ok());
+        let lot_dates: Option<LotDates> = lot_key
+            .and_then(|key| crate::storage::get(&key))
+            .and_then(|json| serde_json::from_str(&json).ok());
+        (product.is_some() || lot_dates.is_some()).then_some(Self {
+            product,
+            lot_dates,
+            cached: true,
+        })
+    }
+
+    /// The unit's best-before date (tracecode-wire's rule: the lot's ILMD date, else the
+    /// signed production day plus the product's shelf life).
+    pub fn best_before(&self, code: &VerifiedCode) -> Option<time::Date> {
+        tracecode_wire::master::best_before(
+            code.code().data.day.date(),
+            self.product.as_ref(),
+            self.lot_dates.as_ref(),
+        )
     }
 }
 

@@ -12,6 +12,7 @@ use tracecode_core::{
 use crate::i18n::{use_texts, Texts};
 use crate::online::{self, Online, OnlineError, Timeline};
 use crate::{local_time, region_name};
+use tracecode_wire::master::LinkKind;
 use tracecode_wire::timeline::Relation;
 
 /// Symbol, headline and CSS class of a verdict: the symbol and words carry the meaning, the
@@ -93,12 +94,17 @@ pub fn VerdictView(
             let verdict = verdict_of(&outcome);
             let (symbol, headline, class) = presentation(t, verdict);
             let details = match &outcome {
-                Ok(verified) => view! {
-                    {fields(t, verified)}
-                    {region_check(t, verified, scan_region.get())}
-                    {online_part(t, online.get().flatten())}
+                Ok(verified) => {
+                    let online = online.get().flatten();
+                    view! {
+                        {product_part(t, verified, online.as_ref())}
+                        {fields(t, verified)}
+                        {product_more(t, online.as_ref())}
+                        {region_check(t, verified, scan_region.get())}
+                        {online_part(t, online)}
+                    }
+                    .into_any()
                 }
-                .into_any(),
                 Err(rejection) => explanation(t, rejection).into_any(),
             };
             view! {
@@ -135,6 +141,86 @@ fn mark_once(name: &'static str, happened: impl Fn() -> bool + 'static) {
     });
 }
 
+/// Whether the page is in English (names then come in English when the brand gave them).
+fn english(t: &Texts) -> bool {
+    t.lang_tag.starts_with("en")
+}
+
+/// The product at the top of the verdict: its picture, its name (the brand's, from the signed
+/// code, until the registry names the product), net content, best-before date, and a warning
+/// when that date is past. The block keeps its size as the answer arrives.
+fn product_part(
+    t: &'static Texts,
+    verified: &VerifiedCode,
+    online: Option<&Online>,
+) -> impl IntoView {
+    let facts = online.and_then(|o| o.facts.as_ref());
+    let product = facts.and_then(|f| f.product.as_ref());
+    let name = product.map_or_else(
+        || verified.brand().to_owned(),
+        |p| p.name.text(english(t)).to_owned(),
+    );
+    let net = product.and_then(|p| p.net_content.clone());
+    let image = product
+        .and_then(|p| p.image.as_deref())
+        .map(|path| format!("{}{path}", crate::config::registry_base()));
+    let best_before = facts.and_then(|f| f.best_before(verified));
+    let today = crate::device_now().to_offset(crate::local_offset()).date();
+    let expired = best_before.is_some_and(|day| today > day);
+    let kept = facts.is_some_and(|f| f.cached);
+    view! {
+        <div class="product" data-product=product.map(|p| p.gtin.to_string())>
+            <div class="product-image">
+                {image.map(|src| view! { <img src=src alt="" width="64" height="64" /> })}
+            </div>
+            <div class="product-text">
+                <h3 class="product-name">{name}</h3>
+                {net.map(|net| view! { <span class="net">{net}</span> })}
+                {best_before.map(|day| {
+                    let day = tracecode_wire::master::iso_date::format(day);
+                    view! {
+                        <p class="best-before" data-expired=expired.to_string()>
+                            <time datetime=day.clone()>{(t.best_before)(&day)}</time>
+                        </p>
+                    }
+                })}
+            </div>
+        </div>
+        {expired.then(|| view! { <p class="warning expired" role="alert" data-warning="expired">"⚠ "{t.expired}</p> })}
+        {kept.then(|| view! { <p class="status kept" data-facts="kept">"ℹ "{t.facts_kept}</p> })}
+    }
+}
+
+/// The product's storage conditions and links: below the signed fields, so that their
+/// arrival moves nothing already on screen.
+fn product_more(t: &'static Texts, online: Option<&Online>) -> impl IntoView {
+    let product = online
+        .and_then(|o| o.facts.as_ref())
+        .and_then(|f| f.product.as_ref());
+    let storage = product
+        .and_then(|p| p.storage.as_ref())
+        .map(|s| s.text(english(t)).to_owned());
+    let links = product.map(|p| {
+        p.links
+            .iter()
+            .filter_map(|link| {
+                let url = online::safe_link(&link.url)?.to_owned();
+                let label = match link.kind {
+                    LinkKind::QcReport => t.link_qc_report,
+                    LinkKind::BrandPage => t.link_brand_page,
+                };
+                Some(view! {
+                    <a href=url rel="noopener noreferrer" target="_blank" data-link=link.kind.as_str()>{label}</a>
+                })
+            })
+            .collect_view()
+    });
+    view! {
+        {storage.map(|storage| view! { <p class="storage">{t.storage}": "{storage}</p> })}
+        {links.map(|links| view! { <p class="links">{links}</p> })}
+    }
+}
+
 fn fields(t: &'static Texts, verified: &VerifiedCode) -> impl IntoView {
     let data = &verified.code().data;
     let lot = data
@@ -146,16 +232,22 @@ fn fields(t: &'static Texts, verified: &VerifiedCode) -> impl IntoView {
         TrustListAge::Expired { since } => Some((t.trust_list_expired)(&since.date().to_string())),
         TrustListAge::FromTheFuture { .. } => Some(t.trust_list_from_future.to_owned()),
     };
+    // Identifiers are for those who look for them: behind "Details".
     view! {
         <dl class="fields">
             <dt>{t.field_brand}</dt><dd>{verified.brand().to_owned()}</dd>
-            <dt>{t.field_gtin}</dt><dd>{data.gtin.to_string()}</dd>
             <dt>{t.field_lot}</dt><dd>{lot}</dd>
-            <dt>{t.field_serial}</dt><dd>{data.serial.to_string()}</dd>
             <dt>{t.field_day}</dt><dd>{data.day.to_string()}</dd>
             <dt>{t.field_region}</dt><dd>{region_name(t, data.region)}</dd>
-            <dt>{t.field_trust_list}</dt><dd>{(t.trust_list_version)(verified.trust_list_version())}</dd>
         </dl>
+        <details class="identifiers">
+            <summary>{t.details}</summary>
+            <dl class="fields">
+                <dt>{t.field_gtin}</dt><dd>{data.gtin.to_string()}</dd>
+                <dt>{t.field_serial}</dt><dd>{data.serial.to_string()}</dd>
+                <dt>{t.field_trust_list}</dt><dd>{(t.trust_list_version)(verified.trust_list_version())}</dd>
+            </dl>
+        </details>
         {age.map(|message| view! { <p class="warning" role="alert">"⚠ "{message}</p> })}
     }
 }
@@ -306,6 +398,32 @@ fn flag_view(t: &'static Texts, flag: &Flag) -> Option<AnyView> {
 /// rendered as text; links only when they are web addresses.
 fn timeline_view(t: &'static Texts, timeline: Timeline) -> impl IntoView {
     let certificates = timeline.certificates;
+    let places = timeline.places;
+    let place_name = |id: &str| {
+        places.iter().find(|p| p.id == id).map(|p| {
+            let name = p.name.text(english(t));
+            match &p.city {
+                Some(city) => format!("{name} · {}", city.text(english(t))),
+                None => name.to_owned(),
+            }
+        })
+    };
+    // Raw identifiers of every line, for the "Details" disclosure.
+    let raw: Vec<String> = timeline
+        .events
+        .iter()
+        .map(|e| {
+            let place = e.biz_location.as_deref().or(e.read_point.as_deref());
+            format!(
+                "{} {} {}{}",
+                local_time(e.event_time),
+                e.biz_step.as_deref().unwrap_or(&e.event_type),
+                e.via,
+                place.map(|p| format!(" @ {p}")).unwrap_or_default()
+            )
+        })
+        .chain(timeline.upstream.iter().map(|l| l.subject.clone()))
+        .collect();
     let events = timeline
         .events
         .into_iter()
@@ -326,7 +444,15 @@ fn timeline_view(t: &'static Texts, timeline: Timeline) -> impl IntoView {
                 Relation::Upstream => Some(t.relation_upstream),
                 Relation::Unit => None,
             };
-            let place = event.biz_location.or(event.read_point);
+            let place = event
+                .biz_location
+                .as_deref()
+                .or(event.read_point.as_deref())
+                .and_then(place_name);
+            let disposition = event
+                .disposition
+                .as_deref()
+                .and_then(|d| (t.disposition)(d));
             let links = certificates
                 .iter()
                 .filter(|c| c.event_id == event.event_id)
@@ -344,7 +470,7 @@ fn timeline_view(t: &'static Texts, timeline: Timeline) -> impl IntoView {
                     <strong>{title}</strong>
                     {relation.map(|r| view! { <span class="relation">" · "{r}</span> })}
                     {place.map(|p| view! { <span class="place">{p}</span> })}
-                    {event.disposition.map(|d| view! { <span class="disposition">{d}</span> })}
+                    {disposition.map(|d| view! { <span class="disposition">{d}</span> })}
                     {links}
                 </li>
             }
@@ -354,7 +480,14 @@ fn timeline_view(t: &'static Texts, timeline: Timeline) -> impl IntoView {
         let lots = timeline
             .upstream
             .into_iter()
-            .map(|l| view! { <li>{l.subject}</li> })
+            .map(|l| {
+                // The lot number alone; the full identifier is under "Details".
+                let lot = l
+                    .subject
+                    .split_once("/10/")
+                    .map_or_else(|| t.relation_upstream.to_owned(), |(_, lot)| lot.to_owned());
+                view! { <li>{lot}</li> }
+            })
             .collect_view();
         view! { <h4>{t.timeline_raw_materials}</h4><ul class="upstream">{lots}</ul> }
     });
@@ -363,6 +496,10 @@ fn timeline_view(t: &'static Texts, timeline: Timeline) -> impl IntoView {
             <h3>{t.timeline_heading}</h3>
             <ol>{events}</ol>
             {upstream}
+            <details class="identifiers">
+                <summary>{t.details}</summary>
+                <ul class="raw">{raw.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+            </details>
         </section>
     }
 }

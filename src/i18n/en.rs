@@ -110,6 +110,33 @@ pub(super) const TEXTS: Texts = Texts {
         })
     },
     event_made_from: "Made from raw materials",
+    disposition: |d| {
+        Some(match d {
+            "active" => "In circulation",
+            "conformant" => "Passed",
+            "non_conformant" => "Failed",
+            "in_transit" => "On the way",
+            "in_progress" => "In progress",
+            "sellable_accessible" => "On sale",
+            "sellable_not_accessible" => "In stock",
+            "retail_sold" => "Sold",
+            "recalled" => "Recalled",
+            "expired" => "Expired",
+            "damaged" => "Damaged",
+            "destroyed" => "Destroyed",
+            "returned" => "Returned",
+            "container_closed" => "Sealed",
+            "encoded" => "Labelled",
+            _ => return None,
+        })
+    },
+    details: "Details",
+    best_before: |day| format!("Best before {day}"),
+    expired: "Expired: past its best-before date. Do not eat or drink it.",
+    facts_kept: "Offline: product details as last seen on this device.",
+    storage: "Storage",
+    link_qc_report: "Quality report",
+    link_brand_page: "Brand's page",
 
     my_region_label: "My sales region (GB/T 2260 code)",
     check_region_label: "Where I am checking (GB/T 2260 code)",

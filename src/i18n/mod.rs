@@ -209,6 +209,16 @@ pub struct Texts {
     /// A CBV business step's name; `None` for steps without a translation.
     pub biz_step: fn(&str) -> Option<&'static str>,
     pub event_made_from: &'static str,
+    /// A CBV disposition's name; `None` for dispositions without a translation.
+    pub disposition: fn(&str) -> Option<&'static str>,
+    /// The disclosure that holds raw identifiers.
+    pub details: &'static str,
+    pub best_before: fn(&str) -> String,
+    pub expired: &'static str,
+    pub facts_kept: &'static str,
+    pub storage: &'static str,
+    pub link_qc_report: &'static str,
+    pub link_brand_page: &'static str,
 
     pub my_region_label: &'static str,
     pub check_region_label: &'static str,

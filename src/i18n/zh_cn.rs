@@ -113,6 +113,33 @@ pub(super) const TEXTS: Texts = Texts {
         })
     },
     event_made_from: "由原料加工而成",
+    disposition: |d| {
+        Some(match d {
+            "active" => "已赋码",
+            "conformant" => "合格",
+            "non_conformant" => "不合格",
+            "in_transit" => "运输中",
+            "in_progress" => "处理中",
+            "sellable_accessible" => "在售",
+            "sellable_not_accessible" => "在库",
+            "retail_sold" => "已售出",
+            "recalled" => "已召回",
+            "expired" => "已过期",
+            "damaged" => "已损坏",
+            "destroyed" => "已销毁",
+            "returned" => "已退回",
+            "container_closed" => "已封箱",
+            "encoded" => "已赋码",
+            _ => return None,
+        })
+    },
+    details: "详情",
+    best_before: |day| format!("保质期至 {day}"),
+    expired: "已过期：已超过保质期，请勿食用。",
+    facts_kept: "离线：显示本机上次保存的产品信息。",
+    storage: "储存条件",
+    link_qc_report: "检验报告",
+    link_brand_page: "品牌官网",
 
     my_region_label: "我的销售区域（GB/T 2260 代码）",
     check_region_label: "抽检地点（GB/T 2260 代码）",

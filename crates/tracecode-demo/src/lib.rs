@@ -23,6 +23,7 @@ use crate::fixtures::{gtin, lot_uri, unit_uri};
 
 pub mod fixtures;
 pub mod lan;
+pub mod master_data;
 
 /// The built web app: `dist/` of the workspace, or `TRACECODE_E2E_DIST`.
 pub fn built_app() -> PathBuf {
@@ -108,6 +109,8 @@ pub const LOT: &str = "L2611A";
 pub const SECOND_LOT: &str = "L2611C";
 pub const RECALLED_LOT: &str = "L2611B";
 pub const TEA_LOT: &str = "T2611";
+/// The yoghurt lot's best-before date (ILMD): past, so its units show "Expired".
+pub const YOGHURT_BEST_BEFORE: &str = "2026-11-30";
 pub const RECALL_REASON: &str =
     "Seal defect found in lot L2611B: do not drink it, return it to the shop for a refund.";
 pub const CERTIFICATE_BASE: &str = "https://lab.example.cn/reports/";
@@ -449,6 +452,8 @@ fn cases(units: &[Unit], unknown: &[Unit]) -> Result<Vec<Case>> {
     let milk_a = of_lot(units, &milk(), LOT);
     let recalled = of_lot(units, &milk(), RECALLED_LOT);
     let teas = of_lot(units, &tea(), TEA_LOT);
+    let yoghurts = of_lot(units, &yoghurt(), SECOND_LOT);
+    let expired = nth(&yoghurts, 0, "yoghurt unit")?;
     let genuine = nth(&milk_a, 0, "genuine unit")?;
     let cloned = nth(&milk_a, 1, "cloned unit")?;
     let diverted = nth(&milk_a, 2, "diverted unit")?;
@@ -462,8 +467,10 @@ fn cases(units: &[Unit], unknown: &[Unit]) -> Result<Vec<Case>> {
         Case {
             name: "genuine",
             title: "Genuine, first query",
-            expect: "Genuine, \"First query\", then its timeline: raw milk, production, QC \
-                     certificate, shipping, the shop."
+            expect: "Genuine: 纯牛奶 Whole milk with its picture, best before 2027-05-19, \
+                     \"First query\", then its timeline in words: raw milk, produced at the \
+                     Hohhot plant, QC certificate, shipped from the Shanghai warehouse, received \
+                     at the Xuhui shop."
                 .into(),
             code: genuine.url.clone(),
         },
@@ -511,6 +518,15 @@ fn cases(units: &[Unit], unknown: &[Unit]) -> Result<Vec<Case>> {
             code: unknown.url.clone(),
         },
         Case {
+            name: "expired",
+            title: "Past its best-before date",
+            expect: format!(
+                "Genuine yoghurt, \"Best before {YOGHURT_BEST_BEFORE}\" (its lot's date, sent as \
+                 EPCIS ILMD) and \"Expired\"."
+            ),
+            code: expired.url.clone(),
+        },
+        Case {
             name: "tea",
             title: "Another brand",
             expect: "Genuine, brand Demo Tea Co., region Zhejiang.".into(),
@@ -543,13 +559,22 @@ pub fn events(units: &[Unit]) -> Value {
     let shop = "urn:epc:id:sgln:6901234.10001.0";
     let tea_garden = "urn:epc:id:sgln:6904560.00001.0";
     let raw_milk = lot_uri(&gtin("0690123400001"), RAW_MILK_LOT);
-    let mut list = vec![json!({
-        "type": "TransformationEvent", "eventID": "urn:uuid:demo-transform-milk",
-        "eventTime": "2026-11-19T22:00:00Z", "eventTimeZoneOffset": "+08:00",
-        "inputEPCList": [raw_milk],
-        "outputEPCList": [lot_uri(&milk(), LOT), lot_uri(&milk(), RECALLED_LOT)],
-        "bizStep": "transforming", "bizLocation": {"id": plant},
-    })];
+    let mut list = vec![
+        json!({
+            "type": "ObjectEvent", "eventID": "urn:uuid:demo-raw-milk-collected",
+            "eventTime": "2026-11-19T20:00:00Z", "eventTimeZoneOffset": "+08:00",
+            "action": "ADD", "quantityList": [{"epcClass": raw_milk}],
+            "bizStep": "creating_class_instance", "disposition": "active",
+            "bizLocation": {"id": master_data::FARM},
+        }),
+        json!({
+            "type": "TransformationEvent", "eventID": "urn:uuid:demo-transform-milk",
+            "eventTime": "2026-11-19T22:00:00Z", "eventTimeZoneOffset": "+08:00",
+            "inputEPCList": [raw_milk],
+            "outputEPCList": [lot_uri(&milk(), LOT), lot_uri(&milk(), RECALLED_LOT)],
+            "bizStep": "transforming", "bizLocation": {"id": plant},
+        }),
+    ];
     let lots = [
         (milk(), LOT, plant),
         (milk(), RECALLED_LOT, plant),
@@ -564,12 +589,19 @@ pub fn events(units: &[Unit]) -> Value {
         if members.is_empty() {
             continue;
         }
-        list.push(json!({
+        let mut commissioning = json!({
             "type": "ObjectEvent", "eventID": format!("urn:uuid:demo-commission-{i}"),
             "eventTime": "2026-11-20T02:00:00Z", "eventTimeZoneOffset": "+08:00",
             "action": "ADD", "epcList": members,
             "bizStep": "commissioning", "disposition": "active", "bizLocation": {"id": site},
-        }));
+        });
+        // The yoghurt lot's own date (EPCIS ILMD), which replaces the product's shelf life.
+        if *lot == SECOND_LOT {
+            commissioning["ilmd"] = json!({
+                "cbvmda:bestBeforeDate": YOGHURT_BEST_BEFORE, "cbvmda:lotNumber": lot,
+            });
+        }
+        list.push(commissioning);
         list.push(json!({
             "type": "ObjectEvent", "eventID": format!("urn:uuid:demo-qc-{i}"),
             "eventTime": "2026-11-20T05:00:00Z", "eventTimeZoneOffset": "+08:00",
@@ -650,7 +682,7 @@ pub fn tokens(demo: &Demo, tools: &Tools) -> Result<Tokens> {
                 "--brand",
                 brand,
                 "--permissions",
-                "import,events,recalls,read",
+                "import,events,recalls,read,master",
             ],
             "tracecode-registry create-token",
         )?;
@@ -879,9 +911,50 @@ async fn post_from(
     content_type: &str,
     body: String,
 ) -> Result<Value> {
+    send(
+        "POST",
+        base,
+        path,
+        token,
+        client,
+        content_type,
+        Bytes::from(body),
+    )
+    .await
+}
+
+/// One `PUT` of bytes to the registry; fails unless it succeeds.
+pub async fn put(
+    base: &str,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Result<Value> {
+    send(
+        "PUT",
+        base,
+        path,
+        Some(token),
+        None,
+        content_type,
+        Bytes::from(body),
+    )
+    .await
+}
+
+async fn send(
+    method: &str,
+    base: &str,
+    path: &str,
+    token: Option<&str>,
+    client: Option<&str>,
+    content_type: &str,
+    body: Bytes,
+) -> Result<Value> {
     let client_http = Client::builder(TokioExecutor::new()).build::<_, Full<Bytes>>(connector()?);
     let mut request = hyper::Request::builder()
-        .method("POST")
+        .method(method)
         .uri(format!("{base}{path}"))
         .header("content-type", content_type);
     if let Some(token) = token {
@@ -891,18 +964,21 @@ async fn post_from(
         request = request.header("x-forwarded-for", client);
     }
     let response = client_http
-        .request(request.body(Full::new(Bytes::from(body)))?)
+        .request(request.body(Full::new(body))?)
         .await
-        .with_context(|| format!("POST {path}: no answer"))?;
+        .with_context(|| format!("{method} {path}: no answer"))?;
     let status = response.status();
     let bytes = response.into_body().collect().await?.to_bytes();
     if !status.is_success() {
-        bail!("POST {path}: {status}: {}", String::from_utf8_lossy(&bytes));
+        bail!(
+            "{method} {path}: {status}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
     }
     if bytes.is_empty() {
         return Ok(Value::Null);
     }
-    serde_json::from_slice(&bytes).with_context(|| format!("POST {path}: not JSON"))
+    serde_json::from_slice(&bytes).with_context(|| format!("{method} {path}: not JSON"))
 }
 
 /// A scan recorded as from a phone in `region`, on a network of its own (an address of the
@@ -962,6 +1038,7 @@ pub async fn load(demo: &Demo, base: &str, tokens: &Tokens) -> Result<()> {
         )
         .await?;
     }
+    master_data::load(base, tokens).await?;
     let events: Value = serde_json::from_str(&std::fs::read_to_string(demo.events())?)?;
     let (dairy, tea) = events_by_brand(&events)?;
     for (part, token) in [(dairy, &tokens.dairy), (tea, &tokens.tea)] {

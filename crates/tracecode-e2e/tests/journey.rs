@@ -48,7 +48,59 @@ async fn issued_imported_scanned_copied_recalled_and_checked_offline() -> Result
     assert!(upstream.contains(demo::RAW_MILK_LOT), "{upstream}");
     let brand = page.text_of(".fields").await?;
     assert!(brand.contains("Demo Dairy Co."), "{brand}");
+    // The product by name and picture, its best-before date, places by name, and no raw
+    // identifier on screen (they are behind "Details").
+    page.wait_for(".product[data-product] .product-image img")
+        .await?;
+    let name = page.text_of(".product-name").await?;
+    assert_eq!(name, demo::master_data::MILK_NAME_EN);
+    let best_before = page.text_of(".best-before[data-expired=false]").await?;
+    assert_eq!(best_before, "Best before 2027-05-19");
+    let made = page
+        .text_of(".timeline li[data-step=commissioning] .place")
+        .await?;
+    assert_eq!(made, "Demo Dairy Hohhot plant · Hohhot");
+    let sold = page.text_of(".timeline li[data-step=receiving]").await?;
+    assert!(
+        sold.contains("Xuhui neighbourhood market · Shanghai"),
+        "{sold}"
+    );
+    assert!(sold.contains("On sale"), "{sold}");
+    let shown = page.text_of("main").await?;
+    assert!(!shown.contains("urn:"), "{shown}");
+    assert!(!shown.contains("sellable_accessible"), "{shown}");
     page.screenshot("1-genuine-first-query").await?;
+    page.assert_clean().await?;
+    page.close().await?;
+
+    // The same in Chinese; and a yoghurt of a lot past its best-before date, in both.
+    let page = browsers
+        .open(&base, "journey-zh", None, "zh-CN", &[])
+        .await?;
+    // Another unit of the lot: the journey's own is counted below.
+    page.open(path_of(&world.case("genuine").code)).await?;
+    let name = page.text_of(".product-name").await?;
+    assert_eq!(name, demo::master_data::MILK_NAME_ZH);
+    let best_before = page.text_of(".best-before").await?;
+    assert_eq!(best_before, "保质期至 2027-05-19");
+    let made = page
+        .text_of(".timeline li[data-step=commissioning] .place")
+        .await?;
+    assert_eq!(made, "演示乳业呼和浩特工厂 · 呼和浩特");
+    assert!(!page.text_of("main").await?.contains("urn:"));
+    page.screenshot("1b-genuine-zh").await?;
+    page.open(path_of(&world.case("expired").code)).await?;
+    let warning = page.text_of("[data-warning=expired]").await?;
+    assert!(warning.contains("已过期"), "{warning}");
+    let best_before = page.text_of(".best-before[data-expired=true]").await?;
+    assert_eq!(
+        best_before,
+        format!("保质期至 {}", demo::YOGHURT_BEST_BEFORE)
+    );
+    page.click("button.language").await?;
+    let warning = page.text_of("[data-warning=expired]").await?;
+    assert!(warning.starts_with("⚠ Expired"), "{warning}");
+    page.screenshot("1c-expired").await?;
     page.assert_clean().await?;
     page.close().await?;
 
@@ -88,11 +140,21 @@ async fn issued_imported_scanned_copied_recalled_and_checked_offline() -> Result
     page.wait_for("input[name=mode][value=regulator]:checked")
         .await?;
     page.wait_for_offline_ready().await?;
+    // A unit of the same product looked at while online: the device keeps the product.
+    page.type_into("#code-input", &world.case("genuine").code)
+        .await?;
+    page.wait_for(".product[data-product]").await?;
     registry.kill().await?;
     page.click("button.start-camera").await?;
     page.wait_for("table.checks tr[data-sync=pending][data-verdict=Genuine]")
         .await?;
     page.wait_for(".verdict[data-verdict=Genuine]").await?;
+    // Offline, the product's name and best-before date as kept, said to be so.
+    page.wait_for("[data-facts=kept]").await?;
+    let name = page.text_of(".product-name").await?;
+    assert_eq!(name, demo::master_data::MILK_NAME_EN);
+    let best_before = page.text_of(".best-before").await?;
+    assert_eq!(best_before, "Best before 2027-05-19");
     page.click("button.stop-camera").await?;
     page.screenshot("5-offline-verified").await?;
     registry.restart().await?;

@@ -549,8 +549,8 @@ async fn metrics_and_the_openapi_description_are_served(backend: Backend) {
             let body = axum::body::to_bytes(response.into_body(), usize::MAX)
                 .await
                 .expect("body");
-            let handled = serde_json::from_slice::<Value>(&body)
-                .is_ok_and(|b| b["error"] == "not_found");
+            let handled =
+                serde_json::from_slice::<Value>(&body).is_ok_and(|b| b["error"] == "not_found");
             assert!(
                 (status != StatusCode::NOT_FOUND || handled)
                     && status != StatusCode::METHOD_NOT_ALLOWED,
