@@ -134,8 +134,14 @@ pub async fn look_up(code: &VerifiedCode, region: Option<RegionCode>, record: bo
     let (scan, timeline) = futures::future::join(scan, timeline).await;
     let facts = match &timeline {
         Ok(Some(timeline)) => {
+            // A registry puts the product in the timeline; a static site has it beside, as
+            // the issuer CLI writes it (`--products`).
+            let product = match &timeline.product {
+                Some(product) => Some(product.clone()),
+                None => fetch_product(&base, data.gtin.as_str()).await,
+            };
             let facts = ProductFacts {
-                product: timeline.product.clone(),
+                product,
                 lot_dates: timeline.lot_dates,
                 cached: false,
             };
@@ -156,6 +162,15 @@ pub async fn look_up(code: &VerifiedCode, region: Option<RegionCode>, record: bo
         facts,
         clock_skew_minutes,
     }
+}
+
+/// `GET /v1/products/{gtin}`, if there is such a product.
+async fn fetch_product(base: &str, gtin: &str) -> Option<Product> {
+    let response = Request::get(&format!("{base}/v1/products/{gtin}"))
+        .send()
+        .await
+        .ok()?;
+    read_json::<Product>(response).await.ok()
 }
 
 /// The product and its lot's dates, as the page shows them.

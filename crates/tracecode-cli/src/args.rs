@@ -245,6 +245,12 @@ pub(crate) struct IssueArgs {
     /// Write static provenance files (`units/{gtin}/{serial}/timeline`).
     #[arg(long)]
     pub(crate) provenance: bool,
+    /// With --provenance: the products' master data, a CSV file as the registry's
+    /// `POST /v1/master-data/products` reads it (docs/API.md), checked row by row and written
+    /// as `static/v1/products/{gtin}` for the batch's GTINs, which the page reads when
+    /// there is no registry.
+    #[arg(long, requires = "provenance", value_name = "CSV")]
+    pub(crate) products: Option<PathBuf>,
     /// Write the registry import file (`registry-import.jsonl`).
     #[arg(long)]
     pub(crate) registry: bool,

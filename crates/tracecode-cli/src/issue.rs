@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 use tracecode_core::ed25519_dalek::SigningKey;
 use tracecode_core::{verify, Code, CodeData, Gtin, Host, KeyId, Serial, TrustList};
 use tracecode_wire::timeline::{Relation, Timeline, TimelineEvent};
-use tracecode_wire::IssuedUnit;
+use tracecode_wire::{IssuedUnit, Product};
 
 use crate::args::IssueArgs;
 use crate::artwork::{self, Modules, SheetFormat, PER_SHEET};
@@ -77,6 +77,11 @@ pub(crate) fn run(args: &IssueArgs) -> Result<()> {
     if let Some(path) = &args.trust_list {
         check_against_trust_list(path, &args.roots.roots, &rows, key_id, &host, &key)?;
     }
+    let products = args
+        .products
+        .as_deref()
+        .map(|path| read_products(path, &rows))
+        .transpose()?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let state_path = args.out.join(STATE_FILE);
@@ -160,6 +165,9 @@ pub(crate) fn run(args: &IssueArgs) -> Result<()> {
         if wanted {
             std::fs::create_dir_all(args.out.join(dir))?;
         }
+    }
+    if let Some(products) = &products {
+        write_products(&args.out.join("static"), products)?;
     }
     let mut codes = append_at(&args.out.join(CODES_FILE), state.codes_bytes)?;
     if state.codes_bytes == 0 {
@@ -474,6 +482,35 @@ fn write_provenance(root: &Path, code: &Code) -> Result<()> {
         &dir.join("timeline"),
         serde_json::to_string(&timeline)?.as_bytes(),
     )
+}
+
+/// The products of `path` (CSV, docs/API.md "Master data") that the batch issues, checked as
+/// the registry checks them; a bad row is named by its line.
+fn read_products(path: &Path, rows: &[BatchRow]) -> Result<Vec<Product>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let products = tracecode_wire::master::products_from_csv(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let issued: Vec<Product> = products
+        .into_iter()
+        .filter(|p| rows.iter().any(|row| row.gtin == p.gtin))
+        .collect();
+    if issued.is_empty() {
+        bail!("{}: describes none of the batch's GTINs", path.display());
+    }
+    Ok(issued)
+}
+
+/// `v1/products/{gtin}` beside the timelines: what the registry answers at that path.
+fn write_products(root: &Path, products: &[Product]) -> Result<()> {
+    let dir = root.join("v1/products");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for product in products {
+        write_file(
+            &dir.join(product.gtin.as_str()),
+            serde_json::to_string(product)?.as_bytes(),
+        )?;
+    }
+    Ok(())
 }
 
 /// Sheets for one chunk: an SVG per page, or one PDF of the chunk's pages

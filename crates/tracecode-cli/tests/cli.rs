@@ -667,3 +667,49 @@ fn a_damaged_ledger_stops_the_batch_before_anything_is_written() {
         "{\"key\": 5}"
     );
 }
+
+#[test]
+fn issue_writes_the_products_master_data_for_a_static_site() {
+    let dir = brand();
+    let d = dir.path();
+    write(d, "batch.csv", BATCH);
+    // A bad row is named by line, and nothing is issued.
+    write(
+        d,
+        "bad.csv",
+        "gtin,name_zh,shelf_life_days\n06901234567892,纯牛奶,0\n",
+    );
+    fails(
+        d,
+        &issue_args(
+            "batch.csv",
+            "bad-out",
+            &["--provenance", "--products", "bad.csv"],
+        ),
+        2,
+        "bad.csv: line 2: shelf_life_days: 0; from 1 to 3650 days",
+    );
+    assert!(!d.join("bad-out/codes.csv").exists());
+    write(
+        d,
+        "products.csv",
+        "gtin,name_zh,name_en,shelf_life_days\n\
+         06901234567892,纯牛奶,Whole milk,180\n\
+         06904560000019,龙井,Longjing,540\n",
+    );
+    ok(
+        d,
+        &issue_args(
+            "batch.csv",
+            "out",
+            &["--seed", "1", "--provenance", "--products", "products.csv"],
+        ),
+    );
+    let written =
+        std::fs::read_to_string(d.join("out/static/v1/products/06901234567892")).expect("product");
+    let product: serde_json::Value = serde_json::from_str(&written).expect("json");
+    assert_eq!(product["name"]["en"], "Whole milk");
+    assert_eq!(product["shelf_life_days"], 180);
+    // Only the batch's products.
+    assert!(!d.join("out/static/v1/products/06904560000019").exists());
+}

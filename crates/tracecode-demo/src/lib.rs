@@ -363,6 +363,17 @@ pub fn prepare_for_host(dir: &Path, tools: &Tools, host: &str) -> Result<Demo> {
             // Static timelines, for a site without a registry.
             "--provenance".into(),
         ];
+        // With the products' master data, so that a static site names them too.
+        let products = match *name {
+            "batch-dairy" => Some(master_data::dairy_products()),
+            "batch-tea" => Some(master_data::tea_products()),
+            _ => None,
+        };
+        if let Some(products) = products {
+            let file = dir.join(format!("{name}-products.csv"));
+            std::fs::write(&file, products)?;
+            args.extend(["--products".to_owned(), file.to_string_lossy().into_owned()]);
+        }
         if *trusted {
             args.extend(
                 [

@@ -20,7 +20,8 @@ pub const MILK_NAME_ZH: &str = "纯牛奶";
 /// Long-life milk: a year and a half, so its units stay fresh in the demo.
 pub const MILK_SHELF_LIFE_DAYS: u16 = 180;
 
-fn dairy_products() -> String {
+/// Demo Dairy's products, as CSV (the registry's import, and the CLI's `--products`).
+pub fn dairy_products() -> String {
     format!(
         "gtin,name_zh,name_en,net_content,shelf_life_days,storage_zh,storage_en,description_zh,\
          description_en,qc_report_url,brand_page_url\n\
@@ -47,7 +48,8 @@ fn dairy_places() -> String {
     )
 }
 
-fn tea_products() -> String {
+/// Demo Tea's products, as CSV.
+pub fn tea_products() -> String {
     format!(
         "gtin,name_zh,name_en,net_content,shelf_life_days,storage_zh,storage_en\n\
          {tea},西湖龙井,West Lake Longjing tea,100 g,540,密封避光，防潮,\

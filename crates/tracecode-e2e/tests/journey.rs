@@ -196,6 +196,11 @@ async fn a_static_site_shows_the_issuers_provenance_without_a_registry() -> Resu
         .text_of(".timeline li[data-step=commissioning]")
         .await?;
     assert!(step.contains("Produced and labelled"), "{step}");
+    // The product, from the CLI's `--products` files, and its best-before date.
+    let name = page.text_of(".product-name").await?;
+    assert_eq!(name, demo::master_data::MILK_NAME_EN);
+    let best_before = page.text_of(".best-before").await?;
+    assert_eq!(best_before, "Best before 2027-05-19");
     // No scan counting without a registry, and no error for it either.
     assert_eq!(page.count("[data-answer]").await?, 0);
     assert_eq!(page.count(".status.error").await?, 0);
