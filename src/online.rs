@@ -132,13 +132,16 @@ pub async fn look_up(code: &VerifiedCode, region: Option<RegionCode>, record: bo
         read_json::<Timeline>(response).await.map(Some)
     };
     let (scan, timeline) = futures::future::join(scan, timeline).await;
+    // A registry puts the product in the timeline; a static site (no scan counting) has it
+    // beside, as the issuer CLI writes it (`--products`). Asking a registry again would only
+    // log a 404 for a product nobody described.
+    let static_site = matches!(scan, Err(OnlineError::NoScanCounting));
     let facts = match &timeline {
         Ok(Some(timeline)) => {
-            // A registry puts the product in the timeline; a static site has it beside, as
-            // the issuer CLI writes it (`--products`).
             let product = match &timeline.product {
                 Some(product) => Some(product.clone()),
-                None => fetch_product(&base, data.gtin.as_str()).await,
+                None if static_site => fetch_product(base, data.gtin.as_str()).await,
+                None => None,
             };
             let facts = ProductFacts {
                 product,
