@@ -212,7 +212,8 @@ impl ProductFacts {
         }
     }
 
-    fn kept(code: &VerifiedCode) -> Option<Self> {
+    /// What this device kept of the unit's product and lot, if anything.
+    pub fn kept(code: &VerifiedCode) -> Option<Self> {
         let (product_key, lot_key) = Self::keys(code);
         let product: Option<Product> =
             crate::storage::get(&product_key).and_then(|json| serde_json::from_str(&json).ok());

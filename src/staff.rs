@@ -67,7 +67,17 @@ pub fn StaffApp() -> impl IntoView {
                 }
                 Mode::Regulator => {
                     if let Some(spot) = spot_checks() {
-                        spot.record(SpotCheck::new(&text, trust, region, now));
+                        // Best-before from the product data kept on the device, if any: the
+                        // check itself needs no network.
+                        let best_before = tracecode_core::verify_text(text.trim(), trust, now)
+                            .ok()
+                            .and_then(|code| {
+                                crate::online::ProductFacts::kept(&code)
+                                    .and_then(|facts| facts.best_before(&code))
+                            });
+                        spot.record(
+                            SpotCheck::new(&text, trust, region, now).with_best_before(best_before),
+                        );
                     }
                 }
             }

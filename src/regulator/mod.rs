@@ -78,6 +78,13 @@ pub struct SpotCheck {
     pub signed_region: Option<RegionCode>,
     /// Where the check happened (the inspector's region), if set.
     pub region: Option<RegionCode>,
+    /// The unit's best-before date, when the device knew the product (its kept master data).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "tracecode_wire::master::iso_date"
+    )]
+    pub best_before: Option<Date>,
     pub sync: SyncState,
 }
 
@@ -119,8 +126,22 @@ impl SpotCheck {
             lot,
             signed_region,
             region,
+            best_before: None,
             sync,
         }
+    }
+
+    /// The same check with the unit's best-before date, as the device knows it.
+    pub fn with_best_before(self, best_before: Option<Date>) -> Self {
+        Self {
+            best_before,
+            ..self
+        }
+    }
+
+    /// Whether the unit was past its best-before date on the (local) day of the check.
+    pub fn expired(&self, offset: time::UtcOffset) -> Option<bool> {
+        Some(self.at.to_offset(offset).date() > self.best_before?)
     }
 
     /// Whether the signed region differs from where the check happened.
@@ -145,6 +166,8 @@ pub fn day_csv(checks: &[SpotCheck], day: Date, offset: time::UtcOffset) -> Stri
         "registry_count",
         "flags",
         "code",
+        "best_before",
+        "expired",
     ];
     // Writing to memory cannot fail.
     let _ = writer.write_record(header);
@@ -182,6 +205,15 @@ pub fn day_csv(checks: &[SpotCheck], day: Date, offset: time::UtcOffset) -> Stri
             &count,
             &flags,
             &check.code,
+            &check
+                .best_before
+                .map(tracecode_wire::master::iso_date::format)
+                .unwrap_or_default(),
+            match check.expired(offset) {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "",
+            },
         ]);
     }
     let bytes = writer.into_inner().unwrap_or_default();
@@ -251,7 +283,8 @@ mod tests {
     #[test]
     fn a_day_exports_in_local_time_with_quoting() {
         let (trust, text, _) = vectors::genuine_example();
-        let early = SpotCheck::new(&text, &trust, None, datetime!(2026-11-21 17:00 UTC));
+        let early = SpotCheck::new(&text, &trust, None, datetime!(2026-11-21 17:00 UTC))
+            .with_best_before(Some(date!(2026 - 11 - 21)));
         let late = SpotCheck::new(
             "a, \"quoted\" text",
             &trust,
@@ -272,9 +305,11 @@ mod tests {
         assert!(lines[1].contains(",pending,"));
         assert!(lines[2].starts_with("2026-11-22T23:59:00+08:00,NotOurCode,"));
         assert!(
-            lines[2].ends_with(",\"a, \"\"quoted\"\" text\""),
+            lines[2].ends_with(",\"a, \"\"quoted\"\" text\",,"),
             "{}",
             lines[2]
         );
+        // The best-before date the device knew, and whether the unit was past it that day.
+        assert!(lines[1].ends_with(",2026-11-21,yes"), "{}", lines[1]);
     }
 }

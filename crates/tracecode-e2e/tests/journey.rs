@@ -162,6 +162,14 @@ async fn issued_imported_scanned_copied_recalled_and_checked_offline() -> Result
     let row = page.text_of("table.checks tr[data-sync=sent]").await?;
     assert!(row.contains("recorded (1 scans in all)"), "{row}");
     page.screenshot("6-synced").await?;
+    // The day's report names the unit's best-before date (from the product kept on the
+    // device) and whether it was past.
+    page.click("button.export-csv").await?;
+    page.wait_for("a.csv-download").await?;
+    let (_, csv) = page.downloaded("spot-checks-20", ".csv").await?;
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].ends_with(",best_before,expired"), "{csv}");
+    assert!(lines[1].ends_with(",2027-05-19,no"), "{csv}");
     let recorded = demo::scan(&base, &inspected, "310000", "phone-of-a-shopper-0001").await?;
     assert_eq!(recorded["count"], 2, "{recorded}");
     page.assert_clean().await?;
