@@ -687,9 +687,92 @@ async fn every_answer_matches_the_openapi_description(backend: Backend) {
     described.check("post", "/v1/scans", &bad_region);
 
     let (gtin, lot) = product();
+    // Master data, so that the timelines below carry a product, places and lot dates.
+    let products = r
+        .post(
+            "/v1/master-data/products",
+            "text/csv",
+            &format!(
+                "gtin,name_zh,name_en,net_content,shelf_life_days,storage_zh,qc_report_url
+                 {gtin},纯牛奶,Whole milk,250 mL,180,常温,https://lab.example.cn/qc.pdf
+"
+            ),
+        )
+        .await;
+    assert_eq!(products.0, StatusCode::OK, "{}", products.1);
+    described.check("post", "/v1/master-data/products", &products);
+    let refused = r
+        .post(
+            "/v1/master-data/products",
+            "text/csv",
+            "gtin,name_zh
+1,奶
+",
+        )
+        .await;
+    assert_eq!(refused.0, StatusCode::UNPROCESSABLE_ENTITY);
+    described.check("post", "/v1/master-data/products", &refused);
+    let places = r
+        .post(
+            "/v1/master-data/places",
+            "application/json",
+            &json!([{"id": FACTORY, "name": {"zh-CN": "工厂", "en": "The plant"},
+                     "city": {"zh-CN": "呼和浩特"}, "region": "150100", "role": "plant"}])
+            .to_string(),
+        )
+        .await;
+    assert_eq!(places.0, StatusCode::OK, "{}", places.1);
+    described.check("post", "/v1/master-data/places", &places);
+    let dated = ingest(
+        &r,
+        &json!({"type": "ObjectEvent", "eventID": "urn:uuid:contract-ilmd", "action": "OBSERVE",
+                  "eventTime": "2026-11-03T06:00:00Z",
+                  "quantityList": [{"epcClass": format!("https://id.gs1.org/01/{gtin}/10/{lot}")}],
+                  "ilmd": {"cbvmda:bestBeforeDate": "2027-05-01"}}),
+    )
+    .await;
+    assert_eq!(dated.0, StatusCode::OK, "{}", dated.1);
+    let image_path = "/v1/products/{gtin}/image";
+    let pictured = r
+        .send(
+            Request::put(format!("/v1/products/{gtin}/image"))
+                .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+                .header(header::CONTENT_TYPE, "image/png")
+                .body(Body::from(b"\x89PNG\r\n\x1a\n-not-decoded-here".to_vec()))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(pictured.0, StatusCode::OK, "{}", pictured.1);
+    described.check("put", image_path, &pictured);
+    let product_path = "/v1/products/{gtin}";
+    described.check(
+        "get",
+        product_path,
+        &r.get(&format!("/v1/products/{gtin}")).await,
+    );
+    described.check(
+        "get",
+        product_path,
+        &r.get("/v1/products/06901234000016").await,
+    );
     let timeline_path = "/v1/units/{gtin}/{serial}/timeline";
     let timeline = r.get(&format!("/v1/units/{gtin}/1/timeline")).await;
     assert_eq!(timeline.0, StatusCode::OK, "{}", timeline.1);
+    assert_eq!(
+        timeline.1["product"]["name"]["en"], "Whole milk",
+        "{}",
+        timeline.1
+    );
+    assert_eq!(
+        timeline.1["places"][0]["name"]["en"], "The plant",
+        "{}",
+        timeline.1
+    );
+    assert_eq!(
+        timeline.1["lot_dates"]["best_before"], "2027-05-01",
+        "{}",
+        timeline.1
+    );
     assert!(!timeline.1["certificates"]
         .as_array()
         .expect("certificates")
