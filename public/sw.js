@@ -4,6 +4,7 @@
 // - The staff page (/staff/): when it asks, once opened (it is not a shopper's download).
 // - Pages (any /01/… code URL is the same page; /staff/) and the trust list: network first, so a
 //   deploy or a new trust list is seen at once; the cached copy when offline.
+// - The loaders (boot.js) likewise: their names do not change between deploys.
 // - Other app files: their names carry a content hash, so the cached copy is always right.
 // - The registry's API (/v1/…) is never cached: scans are counted by the registry or not at all.
 const CACHE = "tracecode-app-v2";
@@ -74,8 +75,9 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/v1/")) return;
   if (request.mode === "navigate") {
     event.respondWith(networkFirst(request, url.pathname.startsWith("/staff/") ? "/staff/" : "/"));
-  } else if (url.pathname === "/trust-list.json") {
-    event.respondWith(networkFirst(request, "/trust-list.json"));
+  } else if (url.pathname === "/trust-list.json" || url.pathname.endsWith("/boot.js")) {
+    // The trust list and the loader keep their names across deploys: network first.
+    event.respondWith(networkFirst(request, url.pathname));
   } else {
     event.respondWith(cacheFirst(request));
   }

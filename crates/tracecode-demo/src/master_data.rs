@@ -36,7 +36,8 @@ pub fn dairy_products() -> String {
     )
 }
 
-fn dairy_places() -> String {
+/// Demo Dairy's places, as CSV.
+pub fn dairy_places() -> String {
     format!(
         "id,name_zh,name_en,city_zh,city_en,address,region,role\n\
          {FARM},锡林郭勒第一牧场,Xilingol farm no. 1,锡林浩特,Xilinhot,,152502,farm\n\
@@ -99,6 +100,11 @@ pub fn picture(body: [u8; 3], band: [u8; 3]) -> Vec<u8> {
             .expect("the pixels fit the header");
     }
     out
+}
+
+/// The milk carton's picture.
+pub fn milk_picture() -> Vec<u8> {
+    picture([0xff, 0xff, 0xff], [0x1f, 0x6f, 0xc4])
 }
 
 /// Loads both brands' products, places and pictures (all idempotent).

@@ -107,7 +107,7 @@ impl World {
                 &store::NewToken {
                     name: "e2e".to_owned(),
                     brand: "Demo Dairy Co.".to_owned(),
-                    scopes: "events,import,read,recalls".to_owned(),
+                    scopes: "events,import,master,read,recalls".to_owned(),
                     expires_at: None,
                 },
                 &auth::token_hash(TOKEN),
@@ -147,6 +147,29 @@ impl World {
                 fixtures::issued(units),
             )
             .await?;
+        // The demo dairy's products, places and milk picture: the page as shoppers see it.
+        world
+            .call(
+                "/v1/master-data/products",
+                "text/csv",
+                tracecode_demo::master_data::dairy_products(),
+            )
+            .await?;
+        world
+            .call(
+                "/v1/master-data/places",
+                "text/csv",
+                tracecode_demo::master_data::dairy_places(),
+            )
+            .await?;
+        world
+            .send(
+                "PUT",
+                &format!("/v1/products/{}/image", fixtures::GTIN),
+                "image/png",
+                tracecode_demo::master_data::milk_picture(),
+            )
+            .await?;
         world
             .call(
                 "/v1/events",
@@ -166,7 +189,21 @@ impl World {
 
     /// An authenticated API call; fails unless it succeeds.
     async fn call(&self, path: &str, content_type: &str, body: String) -> Result<Value> {
-        let request = Request::post(path)
+        self.send("POST", path, content_type, body.into_bytes())
+            .await
+    }
+
+    /// An authenticated request with a body; fails unless it succeeds.
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Value> {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
             .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
             .header(header::CONTENT_TYPE, content_type)
             .body(Body::from(body))?;
