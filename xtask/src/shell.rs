@@ -331,7 +331,7 @@ pub(crate) fn apt_install(packages: &[&str]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::TestFailures;
+    use super::{TestFailures, STAFF_BUILD};
 
     #[test]
     fn a_failing_test_is_named_with_its_panic_message() {
@@ -364,5 +364,33 @@ mod tests {
             TestFailures::default().summary(),
             "no failing test named in the output"
         );
+    }
+
+    /// The page's `<meta http-equiv="Content-Security-Policy">` content.
+    fn policy_of(page: &str) -> String {
+        let html = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(page),
+        )
+        .expect("the page");
+        let meta = html
+            .find("http-equiv=\"Content-Security-Policy\"")
+            .expect("a policy");
+        let rest = &html[meta..];
+        let start = rest.find("content=\"").expect("content") + "content=\"".len();
+        rest[start..][..rest[start..].find('"').expect("end")].to_owned()
+    }
+
+    /// The staff page (`STAFF_BUILD`) is a second copy of the page's head: its security policy
+    /// must not drift from the shopper's.
+    #[test]
+    fn the_staff_page_has_the_shopper_pages_security_policy() {
+        let shopper = policy_of("index.html");
+        assert!(
+            shopper.contains("script-src 'self' 'wasm-unsafe-eval'"),
+            "{shopper}"
+        );
+        assert_eq!(policy_of(STAFF_BUILD[1]), shopper);
     }
 }
