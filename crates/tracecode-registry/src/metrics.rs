@@ -54,6 +54,10 @@ pub struct Metrics {
     pub scans_over_client_cap: Counter,
     /// EPCIS events stored (duplicates not counted).
     pub events_stored: Counter,
+    /// Attempts (evidence of fakes) kept.
+    pub attempts_kept: Counter,
+    /// Attempts not kept: the client network's daily cap was reached.
+    pub attempts_over_client_cap: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -71,6 +75,18 @@ impl Default for Metrics {
         let scans_rate_limited = Counter::default();
         let scans_over_client_cap = Counter::default();
         let events_stored = Counter::default();
+        let attempts_kept = Counter::default();
+        let attempts_over_client_cap = Counter::default();
+        registry.register(
+            "attempts_kept",
+            "Scans of fakes kept as evidence for the brand",
+            attempts_kept.clone(),
+        );
+        registry.register(
+            "attempts_over_client_cap",
+            "Scans of fakes not kept: the client network's daily cap was reached",
+            attempts_over_client_cap.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests by route and status",
@@ -115,6 +131,8 @@ impl Default for Metrics {
             scans_rate_limited,
             scans_over_client_cap,
             events_stored,
+            attempts_kept,
+            attempts_over_client_cap,
         }
     }
 }

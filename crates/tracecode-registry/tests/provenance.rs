@@ -682,6 +682,11 @@ async fn every_answer_matches_the_openapi_description(backend: Backend) {
     let not_genuine = r.scan(json!({ "code": tampered.text })).await;
     assert_eq!(not_genuine.1["verdict"], "Tampered", "{}", not_genuine.1);
     described.check("post", "/v1/scans", &not_genuine);
+    // The fake is kept as evidence for the brand.
+    let attempts = r.get_as(TOKEN, "/v1/attempts").await;
+    assert_eq!(attempts.1["total"], 1, "{}", attempts.1);
+    described.check("get", "/v1/attempts", &attempts);
+    described.check("get", "/v1/attempts", &r.get("/v1/attempts").await);
     let bad_region = r.scan(json!({ "code": code(1), "region": "31" })).await;
     assert_eq!(bad_region.1["field"], "region", "{}", bad_region.1);
     described.check("post", "/v1/scans", &bad_region);

@@ -9,6 +9,7 @@
 //! Names that leave a process (JSON, DOM attributes, CSV, metric labels) are the serde names
 //! here or an `as_str`, never `Debug`.
 
+pub mod attempts;
 pub mod error;
 pub mod events;
 pub mod health;
@@ -18,6 +19,7 @@ pub mod recall;
 pub mod scan;
 pub mod timeline;
 
+pub use attempts::{Attempt, AttemptList, AttemptVerdict, RegionCount};
 pub use error::ErrorBody;
 pub use events::Ingested;
 pub use health::Status;

@@ -1,6 +1,7 @@
 //! The HTTP surface. Each module owns its routes; `app` puts them together.
 
 mod app_files;
+mod attempts;
 pub use app_files::precompression_problem;
 mod events;
 mod health;
@@ -65,6 +66,8 @@ pub struct AppState {
     /// Origins (`https://campaign.brand.cn`, `http://127.0.0.1:*`) whose pages may frame the
     /// app, beside the app's own.
     pub frame_ancestors: Vec<String>,
+    /// What is kept of attempts (scans that are evidence of fakes).
+    pub attempt_bounds: crate::store::AttemptBounds,
 }
 
 impl std::fmt::Debug for AppState {
@@ -101,6 +104,7 @@ impl AppState {
             cors_origins: Vec::new(),
             app_dir: None,
             frame_ancestors: Vec::new(),
+            attempt_bounds: crate::store::AttemptBounds::default(),
         }
     }
 
@@ -153,6 +157,7 @@ pub fn app(state: AppState) -> Router {
         .merge(timeline::router())
         .merge(recalls::router())
         .merge(master_data::router())
+        .merge(attempts::router())
         .route("/metrics", get(metrics::serve))
         .route("/v1/openapi.json", get(openapi::serve))
         .layer(middleware::from_fn_with_state(

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 
-use super::{events, health, issued, master_data, recalls, scans, timeline};
+use super::{attempts, events, health, issued, master_data, recalls, scans, timeline};
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -37,6 +37,7 @@ use super::{events, health, issued, master_data, recalls, scans, timeline};
         master_data::product,
         master_data::put_image,
         master_data::image,
+        attempts::list,
     ),
     components(schemas(tracecode_wire::ErrorBody)),
     modifiers(&BearerToken),

@@ -7,15 +7,15 @@ use axum::{Extension, Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
-use tracecode_core::assess::{self, ScanContext};
-use tracecode_core::verify_text;
-use tracecode_wire::{ScanAnswer, ScanRequest};
+use tracecode_core::assess::{self, Registration, ScanContext};
+use tracecode_core::{verify_text, Code, CodeData, Verdict};
+use tracecode_wire::{AttemptVerdict, ScanAnswer, ScanRequest};
 
 use super::{json_error, AppState};
 use crate::error::ApiError;
 use crate::limit::Client;
 use crate::metrics::VerdictLabels;
-use crate::store::NewScan;
+use crate::store::{NewAttempt, NewScan};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v1/scans", post(record))
@@ -50,19 +50,28 @@ pub(super) async fn record(
         }
     }
     // Only genuine codes are counted: anything else would let anyone inflate a unit's count.
-    let verified = verify_text(&request.code, &state.trust, now).map_err(|rejection| {
-        state
-            .metrics
-            .scans_refused
-            .get_or_create(&VerdictLabels {
-                verdict: rejection.verdict().as_str().to_owned(),
-            })
-            .inc();
-        ApiError::NotGenuine {
-            verdict: rejection.verdict(),
-            message: rejection.to_string(),
+    let verified = match verify_text(&request.code, &state.trust, now) {
+        Ok(verified) => verified,
+        Err(rejection) => {
+            state
+                .metrics
+                .scans_refused
+                .get_or_create(&VerdictLabels {
+                    verdict: rejection.verdict().as_str().to_owned(),
+                })
+                .inc();
+            // A fake is evidence for the brand whose GTIN it claims; the answer is the same.
+            if let Some(verdict) = attempt_verdict(rejection.verdict()) {
+                if let Ok(claimed) = Code::parse(request.code.trim()) {
+                    keep_attempt(&state, &request, &claimed.data, verdict, &client, now).await;
+                }
+            }
+            return Err(ApiError::NotGenuine {
+                verdict: rejection.verdict(),
+                message: rejection.to_string(),
+            });
         }
-    })?;
+    };
     let data = &verified.code().data;
     let device = request
         .device
@@ -76,7 +85,7 @@ pub(super) async fn record(
             at: now,
             region,
             device: device.clone(),
-            client: client.key,
+            client: client.key.clone(),
             recent_since: now - state.policy.window,
             lot: data.lot.clone(),
             client_cap: state.client_cap,
@@ -86,6 +95,17 @@ pub(super) async fn record(
         state.metrics.scans_counted.inc();
     } else {
         state.metrics.scans_over_client_cap.inc();
+    }
+    if before.registration == Registration::NotRegistered {
+        keep_attempt(
+            &state,
+            &request,
+            data,
+            AttemptVerdict::NotRegistered,
+            &client,
+            now,
+        )
+        .await;
     }
     let recalls = before.recalls.iter().map(super::recall_notice).collect();
     let assessment = assess::assess(
@@ -111,6 +131,57 @@ pub(super) async fn record(
         first_query: assessment.is_first_query(),
         flags: assessment.flags,
     }))
+}
+
+/// The verdicts that are evidence of a fake; not `NotOurCode` (any QR code at all) nor
+/// `Malformed` (no GTIN to file it under).
+fn attempt_verdict(verdict: Verdict) -> Option<AttemptVerdict> {
+    match verdict {
+        Verdict::Tampered => Some(AttemptVerdict::Tampered),
+        Verdict::UnknownIssuer => Some(AttemptVerdict::UnknownIssuer),
+        Verdict::Revoked => Some(AttemptVerdict::Revoked),
+        Verdict::OutsideKeyWindow => Some(AttemptVerdict::OutsideKeyWindow),
+        Verdict::Genuine | Verdict::NotOurCode | Verdict::Malformed => None,
+    }
+}
+
+/// Keeps an attempt (within the registry's bounds). A failure to keep it is logged, never
+/// shown to the scanning client: its answer does not depend on it.
+async fn keep_attempt(
+    state: &AppState,
+    request: &ScanRequest,
+    claimed: &CodeData,
+    verdict: AttemptVerdict,
+    client: &Client,
+    now: time::OffsetDateTime,
+) {
+    let gtin = claimed.gtin.as_str();
+    let attempt = NewAttempt {
+        gtin: claimed.gtin,
+        lot: claimed.lot.clone(),
+        verdict,
+        at: now,
+        region: request.region,
+        device: request
+            .device
+            .as_deref()
+            .map(|nonce| device_hash(nonce, gtin, "attempt")),
+        code_hash: URL_SAFE_NO_PAD.encode(&Sha256::digest(request.code.trim().as_bytes())[..16]),
+        client: client.key.clone(),
+    };
+    match state
+        .store
+        .record_attempt(&attempt, &state.attempt_bounds)
+        .await
+    {
+        Ok(true) => {
+            state.metrics.attempts_kept.inc();
+        }
+        Ok(false) => {
+            state.metrics.attempts_over_client_cap.inc();
+        }
+        Err(error) => tracing::error!(%error, "keeping an attempt failed"),
+    }
 }
 
 /// The stored form of a device nonce: tied to the unit, so the same phone scanning two units

@@ -24,6 +24,7 @@ const SQLITE: &[File] = files!("sqlite":
     "0002_events_recalls.sql",
     "0003_brands_bounds_signals.sql",
     "0004_master_data.sql",
+    "0005_attempts.sql",
 );
 
 const POSTGRES: &[File] = files!("postgres":
@@ -31,6 +32,7 @@ const POSTGRES: &[File] = files!("postgres":
     "0002_events_recalls.sql",
     "0003_brands_bounds_signals.sql",
     "0004_master_data.sql",
+    "0005_attempts.sql",
 );
 
 pub(super) fn sqlite() -> Migrator {

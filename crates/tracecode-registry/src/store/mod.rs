@@ -14,6 +14,7 @@ macro_rules! in_transaction {
     }};
 }
 
+mod attempts;
 mod master;
 mod migrations;
 mod postgres;
@@ -30,6 +31,7 @@ use tracecode_core::{Gtin, Lot, RegionCode, Serial};
 
 use crate::epcis::Event;
 
+pub use attempts::{AttemptBounds, AttemptQuery, LIST_LIMIT as ATTEMPTS_LIST_LIMIT};
 pub use postgres::PostgresStore;
 // The shapes the API answers with are the wire contract's (tracecode-wire).
 pub use sqlite::SqliteStore;
@@ -70,6 +72,21 @@ pub struct ScanBefore {
     pub history: ScanHistory,
     pub registration: Registration,
     pub recalls: Vec<Recall>,
+}
+
+/// A scan that is evidence of a fake (see `store/attempts.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttempt {
+    pub gtin: Gtin,
+    pub lot: Option<Lot>,
+    pub verdict: tracecode_wire::AttemptVerdict,
+    pub at: OffsetDateTime,
+    pub region: Option<RegionCode>,
+    /// The device nonce hashed with the GTIN.
+    pub device: Option<String>,
+    pub code_hash: String,
+    /// The client network's keyed hash.
+    pub client: String,
 }
 
 /// Products and places to store together (an import, or an EPCIS document's master data).
@@ -279,6 +296,27 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// A product's image.
     async fn product_image(&self, gtin: &Gtin) -> Result<Option<ProductImage>, StoreError>;
+
+    /// Keeps an attempt within `bounds`; false if its client is over its daily cap.
+    async fn record_attempt(
+        &self,
+        attempt: &NewAttempt,
+        bounds: &AttemptBounds,
+    ) -> Result<bool, StoreError>;
+
+    /// The newest attempts of a selection, its hotspots (regions with most attempts) and its
+    /// size.
+    async fn attempts(
+        &self,
+        query: &AttemptQuery,
+    ) -> Result<
+        (
+            Vec<tracecode_wire::Attempt>,
+            Vec<tracecode_wire::RegionCount>,
+            u64,
+        ),
+        StoreError,
+    >;
 
     /// A unit's timeline: its events, its containers' and lot's, and those of upstream lots.
     /// `lot` names the unit's lot when the registry has no import for it.

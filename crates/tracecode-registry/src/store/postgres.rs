@@ -9,12 +9,12 @@ use time::OffsetDateTime;
 use tracecode_core::{Gtin, Lot, Serial};
 
 use super::{
-    master, sql, Ingested, IssuedUnit, MasterData, NewRecall, NewScan, NewToken, ProductImage,
-    Recall, ScanBefore, Scope, Store, StoreError, Timeline, TokenRecord, UnitMasterData,
-    Withdrawal,
+    attempts, master, sql, AttemptBounds, AttemptQuery, Ingested, IssuedUnit, MasterData,
+    NewAttempt, NewRecall, NewScan, NewToken, ProductImage, Recall, ScanBefore, Scope, Store,
+    StoreError, Timeline, TokenRecord, UnitMasterData, Withdrawal,
 };
 use crate::epcis::Event;
-use tracecode_wire::{MasterDataImported, Product};
+use tracecode_wire::{Attempt, MasterDataImported, Product, RegionCount};
 
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
@@ -126,6 +126,21 @@ impl Store for PostgresStore {
 
     async fn product_image(&self, gtin: &Gtin) -> Result<Option<ProductImage>, StoreError> {
         master::image(&mut *self.pool.acquire().await?, gtin).await
+    }
+
+    async fn record_attempt(
+        &self,
+        attempt: &NewAttempt,
+        bounds: &AttemptBounds,
+    ) -> Result<bool, StoreError> {
+        transaction!(self, |conn| attempts::record(conn, attempt, bounds).await)
+    }
+
+    async fn attempts(
+        &self,
+        query: &AttemptQuery,
+    ) -> Result<(Vec<Attempt>, Vec<RegionCount>, u64), StoreError> {
+        attempts::list(&mut *self.pool.acquire().await?, query).await
     }
 
     async fn timeline(

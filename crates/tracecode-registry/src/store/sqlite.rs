@@ -14,12 +14,12 @@ use tracecode_core::{Gtin, Lot, Serial};
 
 use super::sqlite_writer::ScanWriter;
 use super::{
-    master, sql, Ingested, IssuedUnit, MasterData, NewRecall, NewScan, NewToken, ProductImage,
-    Recall, ScanBefore, Scope, Store, StoreError, Timeline, TokenRecord, UnitMasterData,
-    Withdrawal,
+    attempts, master, sql, AttemptBounds, AttemptQuery, Ingested, IssuedUnit, MasterData,
+    NewAttempt, NewRecall, NewScan, NewToken, ProductImage, Recall, ScanBefore, Scope, Store,
+    StoreError, Timeline, TokenRecord, UnitMasterData, Withdrawal,
 };
 use crate::epcis::Event;
-use tracecode_wire::{MasterDataImported, Product};
+use tracecode_wire::{Attempt, MasterDataImported, Product, RegionCount};
 
 /// Set on every connection. With WAL, synchronous=NORMAL loses nothing when the process dies
 /// (kill -9): committed transactions are in the WAL file. Only a power cut can drop the last
@@ -151,6 +151,21 @@ impl Store for SqliteStore {
 
     async fn product_image(&self, gtin: &Gtin) -> Result<Option<ProductImage>, StoreError> {
         master::image(&mut *self.reader().await?, gtin).await
+    }
+
+    async fn record_attempt(
+        &self,
+        attempt: &NewAttempt,
+        bounds: &AttemptBounds,
+    ) -> Result<bool, StoreError> {
+        write_transaction!(self, |conn| attempts::record(conn, attempt, bounds).await)
+    }
+
+    async fn attempts(
+        &self,
+        query: &AttemptQuery,
+    ) -> Result<(Vec<Attempt>, Vec<RegionCount>, u64), StoreError> {
+        attempts::list(&mut *self.reader().await?, query).await
     }
 
     async fn timeline(
