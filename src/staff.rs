@@ -69,14 +69,15 @@ pub fn StaffApp() -> impl IntoView {
                     if let Some(spot) = spot_checks() {
                         // Best-before from the product data kept on the device, if any: the
                         // check itself needs no network.
-                        let best_before = tracecode_core::verify_text(text.trim(), trust, now)
-                            .ok()
-                            .and_then(|code| {
-                                crate::online::ProductFacts::kept(&code)
-                                    .and_then(|facts| facts.best_before(&code))
-                            });
+                        let checked = text.trim();
+                        let outcome = tracecode_core::verify_text(checked, trust, now);
+                        let best_before = outcome.as_ref().ok().and_then(|code| {
+                            crate::online::ProductFacts::kept(code)
+                                .and_then(|facts| facts.best_before(code))
+                        });
                         spot.record(
-                            SpotCheck::new(&text, trust, region, now).with_best_before(best_before),
+                            SpotCheck::of(checked, &outcome, region, now)
+                                .with_best_before(best_before),
                         );
                     }
                 }

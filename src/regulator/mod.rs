@@ -8,7 +8,9 @@ pub mod queue;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
-use tracecode_core::{verdict_of, verify_text, RegionCode, TrustList, Verdict};
+use tracecode_core::{
+    verdict_of, verify_text, RegionCode, Rejection, TrustList, Verdict, VerifiedCode,
+};
 
 use crate::distributor::unit_label;
 
@@ -98,10 +100,20 @@ impl SpotCheck {
         now: OffsetDateTime,
     ) -> Self {
         let text = text.trim();
-        let outcome = verify_text(text, trust, now);
-        let verdict = verdict_of(&outcome);
-        let unit = unit_label(&outcome, text);
-        let (lot, signed_region) = match &outcome {
+        Self::of(text, &verify_text(text, trust, now), region, now)
+    }
+
+    /// A check of `text` (trimmed) whose verification gave `outcome`: for callers that need
+    /// the outcome themselves, so that it is verified once.
+    pub fn of(
+        text: &str,
+        outcome: &Result<VerifiedCode, Rejection>,
+        region: Option<RegionCode>,
+        now: OffsetDateTime,
+    ) -> Self {
+        let verdict = verdict_of(outcome);
+        let unit = unit_label(outcome, text);
+        let (lot, signed_region) = match outcome {
             Ok(verified) => {
                 let data = &verified.code().data;
                 (

@@ -30,7 +30,7 @@ impl Default for AttemptBounds {
 }
 
 /// Most attempts one answer lists.
-pub const LIST_LIMIT: i64 = 10_000;
+const LIST_LIMIT: i64 = 10_000;
 /// Most regions in an answer's hotspots.
 const HOTSPOTS: i64 = 20;
 

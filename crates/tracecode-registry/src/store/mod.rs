@@ -31,7 +31,7 @@ use tracecode_core::{Gtin, Lot, RegionCode, Serial};
 
 use crate::epcis::Event;
 
-pub use attempts::{AttemptBounds, AttemptQuery, LIST_LIMIT as ATTEMPTS_LIST_LIMIT};
+pub use attempts::{AttemptBounds, AttemptQuery};
 pub use postgres::PostgresStore;
 // The shapes the API answers with are the wire contract's (tracecode-wire).
 pub use sqlite::SqliteStore;
